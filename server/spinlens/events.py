@@ -1,0 +1,119 @@
+"""The one vocabulary of spin events, shared by the kernel, the CLI and the editor.
+
+Every event is a flat JSON object with an ``event`` field; docs/protocol.md
+documents each one and extension/src/protocol.ts mirrors them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Status = Literal["new", "changed", "unchanged"]
+SourceStatus = Literal["new", "changed", "unchanged", "removed"]
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """Where a spin's inputs come from."""
+
+    flow: str
+    run_id: str
+    step: str
+    task_id: str | None  # the original task of this step, None if it never ran
+    parents: tuple[str, ...]  # parent task pathspecs, in the order the step sees them
+    index: int | None  # foreach split index, None outside a foreach
+
+
+@dataclass(frozen=True)
+class Started:
+    spin_id: str
+    flow: str
+    step: str
+    flow_file: str
+    source: SourceInfo
+    warm: bool  # the kernel already held these inputs
+    event: Literal["started"] = "started"
+
+
+@dataclass(frozen=True)
+class Progress:
+    spin_id: str
+    message: str
+    event: Literal["progress"] = "progress"
+
+
+@dataclass(frozen=True)
+class Log:
+    spin_id: str
+    stream: Literal["stdout", "stderr"]
+    text: str
+    event: Literal["log"] = "log"
+
+
+@dataclass(frozen=True)
+class Artifact:
+    spin_id: str
+    name: str
+    type: str  # qualified type name of the value
+    size: int | None  # bytes when stored (pickled), None if unknown
+    summary: str  # short, truncated repr
+    origin: Literal["assigned", "passed-through"]
+    vs_inputs: Status
+    vs_source: SourceStatus
+    error: str | None = None  # e.g. the value cannot be pickled
+    event: Literal["artifact"] = "artifact"
+
+
+@dataclass(frozen=True)
+class Finished:
+    spin_id: str
+    next_steps: tuple[str, ...]
+    foreach: str | None
+    timings: dict[str, float]
+    removed: tuple[str, ...] = ()  # source-task artifacts this spin no longer produces
+    status: Literal["ok"] = "ok"
+    event: Literal["finished"] = "finished"
+
+
+@dataclass(frozen=True)
+class Failed:
+    spin_id: str
+    kind: Literal["setup", "exception", "exit", "crash", "cancelled"]
+    error: str
+    code: str | None = None  # machine-readable cause, e.g. "no-successful-run"
+    traceback: str | None = None
+    file: str | None = None  # user frame closest to the error
+    line: int | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    status: Literal["failed"] = "failed"
+    event: Literal["failed"] = "failed"
+
+
+Event = Started | Progress | Log | Artifact | Finished | Failed
+
+_BY_NAME: dict[str, type] = {
+    "started": Started,
+    "progress": Progress,
+    "log": Log,
+    "artifact": Artifact,
+    "finished": Finished,
+    "failed": Failed,
+}
+
+
+def to_dict(event: Event) -> dict[str, Any]:
+    return asdict(event)
+
+
+def from_dict(data: dict[str, Any]) -> Event:
+    cls = _BY_NAME[data["event"]]
+    fields = dict(data)
+    if cls is Started:
+        fields["source"] = SourceInfo(
+            **{**fields["source"], "parents": tuple(fields["source"]["parents"])}
+        )
+    for name in ("next_steps", "removed"):
+        if name in fields:
+            fields[name] = tuple(fields[name])
+    return cls(**fields)

@@ -1,0 +1,413 @@
+"""The spin kernel: a warm, single-threaded process that holds a flow's inputs.
+
+It imports Metaflow and the flow's imports once, resolves and loads the inputs
+of the step asked for, and forks one child per spin. It never runs step code
+itself, so a crash, a hang or ``sys.exit`` in a step only ever ends a child.
+
+Started by a ``SpinSession`` as ``python -m spinlens.kernel --fd N --flow-file F``;
+it talks over the inherited socket N in ``ipc`` frames and exits when that
+socket closes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import ctypes
+import getpass
+import importlib
+import os
+import select
+import signal
+import socket
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import events
+from .errors import SpinError
+from .flow_analysis import analyze_file
+from .flow_loader import drop_changed_user_modules, user_module_files
+from .inputs import InputStore
+from .ipc import ChannelClosed, recv_frame, send_frame
+from .resolve import Resolved, Target, resolve
+from .step_runner import SpinSpec, StepFailed, StepRun
+
+_READ_CHUNK = 1 << 16
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """A child must not outlive the kernel, even if the kernel is SIGKILLed."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # not Linux: the parked child still exits on EOF
+
+
+def _describe_exit(status: int) -> tuple[str, str]:
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        name = signal.Signals(sig).name
+        hint = " (out of memory, or killed from outside)" if sig == signal.SIGKILL else ""
+        return "crash", f"The spin process died from signal {name}{hint}."
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else status
+    return "exit", (
+        f"The step ended its process with exit status {code} (os._exit?) "
+        f"before it finished; a step should end with self.next()."
+    )
+
+
+@dataclass
+class Child:
+    pid: int
+    spin_id: str
+    sock: socket.socket
+    streams: dict[int, str] = field(default_factory=dict)  # fd -> stream name
+    decoders: dict[int, Any] = field(default_factory=dict)
+
+    def kill(self) -> None:
+        for kill in (lambda: os.killpg(self.pid, signal.SIGKILL), lambda: os.kill(self.pid, 9)):
+            try:
+                kill()
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    def reap(self) -> int:
+        try:
+            return os.waitpid(self.pid, 0)[1]
+        except ChildProcessError:
+            return 0
+
+    def close(self) -> None:
+        self.sock.close()
+        for fd in list(self.streams):
+            os.close(fd)
+        self.streams.clear()
+
+
+class Kernel:
+    def __init__(self, sock: socket.socket, flow_file: str) -> None:
+        self.sock = sock
+        self.flow_file = flow_file
+        self.root = os.path.dirname(flow_file)
+        self.store = InputStore()
+        self.loaded: tuple[Target, Resolved] | None = None
+        self.parked: Child | None = None
+        self.pending: deque[dict[str, Any]] = deque()
+        self.module_snapshot: dict[str, float] = {}
+
+    # -- start-up -----------------------------------------------------------
+    def warm_up(self) -> None:
+        """Import what the flow imports, so a spin child finds it in memory."""
+        import metaflow  # noqa: F401  (the point is to have it imported)
+
+        analysis = analyze_file(self.flow_file)
+        for name in analysis.imports:
+            try:
+                importlib.import_module(name)
+            except (Exception, SystemExit):
+                pass  # the child reports the error when the flow imports it
+        self.module_snapshot = user_module_files(self.root)
+
+    # -- main loop ------------------------------------------------------------
+    def serve(self) -> None:
+        send_frame(self.sock, {"op": "ready", "pid": os.getpid(), "python": sys.version})
+        while True:
+            request = self.pending.popleft() if self.pending else self._receive()
+            if request is None:
+                return
+            op = request.get("op")
+            if op == "spin":
+                self._spin(request)
+            elif op == "fetch":
+                self._fetch(request)
+            elif op == "shutdown":
+                return
+            elif op != "cancel":  # a cancel with nothing running is moot
+                send_frame(self.sock, {"op": "error", "id": request.get("id"), "error": f"unknown op {op}"})
+
+    def _receive(self) -> dict[str, Any] | None:
+        try:
+            return recv_frame(self.sock)[0]
+        except ChannelClosed:
+            return None
+
+    def shutdown(self) -> None:
+        self._release_parked()
+
+    # -- inputs ---------------------------------------------------------------
+    def _prepare(self, target: Target, progress: Any) -> tuple[Resolved, bool]:
+        if self.loaded and self.loaded[0] == target:
+            return self.loaded[1], True
+        progress(f"resolving inputs of {target.flow}.{target.step}")
+        resolved = resolve(target)
+        for parent in resolved.parents:
+            self.store.load(parent, keep=True, progress=progress)
+        if resolved.source_task:
+            self.store.load(resolved.source_task, keep=False, progress=progress)
+        keys = [k for p in resolved.parents for k in p.objects.values()]
+        if resolved.source_task:
+            keys += list(resolved.source_task.objects.values())
+        self.store.retain_only(keys)
+        self.loaded = (target, resolved)
+        return resolved, False
+
+    # -- spins ----------------------------------------------------------------
+    def _spin(self, request: dict[str, Any]) -> None:
+        spec = SpinSpec(
+            spin_id=request["spin_id"],
+            step=request["step"],
+            flow_file=self.flow_file,
+            flow_class=request["flow"],
+            source=request.get("source"),
+            overrides=dict(request.get("overrides") or {}),
+            artifacts_module=request.get("artifacts_module"),
+        )
+        target = Target(
+            flow=request["flow"],
+            step=request["step"],
+            run=request.get("run"),
+            index=request.get("index"),
+            task=request.get("task"),
+        )
+        self._release_parked()
+
+        def emit(event: events.Event) -> None:
+            send_frame(self.sock, {"op": "event", **events.to_dict(event)})
+
+        def progress(message: str) -> None:
+            emit(events.Progress(spin_id=spec.spin_id, message=message))
+
+        prepare_started = time.perf_counter()
+        try:
+            resolved, warm = self._prepare(target, progress)
+        except SpinError as exc:
+            emit(events.Failed(spin_id=spec.spin_id, kind="setup", error=str(exc), code=exc.code))
+            return
+        except Exception as exc:  # a Metaflow or datastore error: report, keep serving
+            emit(events.Failed(spin_id=spec.spin_id, kind="setup", error=f"{type(exc).__name__}: {exc}"))
+            return
+        prepare_s = time.perf_counter() - prepare_started
+        emit(
+            events.Started(
+                spin_id=spec.spin_id,
+                flow=target.flow,
+                step=target.step,
+                flow_file=self.flow_file,
+                source=resolved.source,
+                warm=warm,
+            )
+        )
+        child = self._fork(spec, resolved)
+        self._watch(child, prepare_s)
+
+    def _fork(self, spec: SpinSpec, resolved: Resolved) -> Child:
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        parent_sock, child_sock = socket.socketpair()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns into the kernel loop
+            try:
+                self.sock.close()
+                parent_sock.close()
+                for fd in (out_r, err_r):
+                    os.close(fd)
+                _child_main(self, spec, resolved, child_sock, out_w, err_w)
+            finally:
+                os._exit(0)
+        for fd in (out_w, err_w):
+            os.close(fd)
+        child_sock.close()
+        child = Child(pid, spec.spin_id, parent_sock, {out_r: "stdout", err_r: "stderr"})
+        for fd in child.streams:
+            child.decoders[fd] = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        return child
+
+    def _forward_logs(self, child: Child, fd: int, drain: bool = False) -> None:
+        while fd in child.streams:
+            if drain and not select.select([fd], [], [], 0)[0]:
+                return
+            data = os.read(fd, _READ_CHUNK)
+            if not data:
+                os.close(fd)
+                del child.streams[fd]
+                return
+            text = child.decoders[fd].decode(data)
+            if text:
+                log = events.Log(spin_id=child.spin_id, stream=child.streams[fd], text=text)  # type: ignore[arg-type]
+                send_frame(self.sock, {"op": "event", **events.to_dict(log)})
+            if not drain:
+                return
+
+    def _watch(self, child: Child, prepare_s: float) -> None:
+        terminal: str | None = None
+        while terminal is None:
+            readable, _, _ = select.select([self.sock, child.sock, *child.streams], [], [])
+            for fd in list(child.streams):
+                if fd in readable:
+                    self._forward_logs(child, fd)
+            if child.sock in readable:
+                try:
+                    header, _ = recv_frame(child.sock)
+                except ChannelClosed:
+                    terminal = "failed"
+                    self._report_death(child)
+                    break
+                for fd in list(child.streams):  # logs written before this event go first
+                    self._forward_logs(child, fd, drain=True)
+                if header.get("event") == "finished":
+                    header["timings"] = {"prepare_s": prepare_s, **header.get("timings", {})}
+                send_frame(self.sock, header)
+                if header.get("event") in ("finished", "failed"):
+                    terminal = header["event"]
+            if self.sock in readable and terminal is None:
+                request = self._receive()
+                if request is None:  # the session went away mid-spin
+                    child.kill()
+                    child.reap()
+                    child.close()
+                    raise SystemExit(0)
+                if request.get("op") == "cancel":
+                    child.kill()
+                    child.reap()
+                    for fd in list(child.streams):
+                        self._forward_logs(child, fd, drain=True)
+                    cancelled = events.Failed(spin_id=child.spin_id, kind="cancelled", error="The spin was cancelled.")
+                    send_frame(self.sock, {"op": "event", **events.to_dict(cancelled)})
+                    terminal = "failed"
+                else:
+                    self.pending.append(request)
+        if terminal == "finished":
+            self.parked = child
+        else:
+            child.kill()
+            child.reap()
+            child.close()
+
+    def _report_death(self, child: Child) -> None:
+        for fd in list(child.streams):
+            self._forward_logs(child, fd, drain=True)
+        status = child.reap()
+        kind, message = _describe_exit(status)
+        failure = events.Failed(spin_id=child.spin_id, kind=kind, error=message)  # type: ignore[arg-type]
+        send_frame(self.sock, {"op": "event", **events.to_dict(failure)})
+
+    def _release_parked(self) -> None:
+        if self.parked is not None:
+            self.parked.kill()
+            self.parked.reap()
+            self.parked.close()
+            self.parked = None
+
+    def _fetch(self, request: dict[str, Any]) -> None:
+        child = self.parked
+        reply: dict[str, Any] = {"op": "value", "id": request.get("id")}
+        if child is None or child.spin_id != request.get("spin_id"):
+            reply.update(
+                op="error",
+                error=f"The values of spin {request.get('spin_id')} are no longer held; "
+                "the kernel keeps the latest spin's only.",
+            )
+            send_frame(self.sock, reply)
+            return
+        try:
+            send_frame(child.sock, {"op": "fetch", "name": request["name"]})
+            header, payload = recv_frame(child.sock)
+        except (ChannelClosed, OSError):
+            self.parked = None
+            child.close()
+            send_frame(self.sock, {**reply, "op": "error", "error": "The spin process is gone."})
+            return
+        send_frame(self.sock, {**header, "id": request.get("id")}, payload)
+
+
+def _child_main(
+    kernel: Kernel,
+    spec: SpinSpec,
+    resolved: Resolved,
+    sock: socket.socket,
+    out_w: int,
+    err_w: int,
+) -> None:
+    import cloudpickle
+
+    os.setpgid(0, 0)
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    os.dup2(out_w, 1)
+    os.dup2(err_w, 2)
+    os.close(out_w)
+    os.close(err_w)
+    for stream in (sys.stdout, sys.stderr):
+        stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+
+    def emit(event: events.Event) -> None:
+        send_frame(sock, {"op": "event", **events.to_dict(event)})
+
+    changed = drop_changed_user_modules(kernel.root, kernel.module_snapshot)
+    if changed:
+        print(f"[spinlens] reloading changed modules: {', '.join(sorted(changed))}", file=sys.stderr)
+    run = StepRun(spec, resolved, kernel.store, emit)
+    try:
+        finished = run.run()
+    except StepFailed as failed:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        emit(failed.failure)
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    emit(finished)
+    # Parked: serve the values of this spin's outputs until the kernel lets go.
+    while True:
+        try:
+            header, _ = recv_frame(sock)
+        except ChannelClosed:
+            return
+        output = run.outputs.get(header.get("name", ""))
+        if output is None:
+            send_frame(sock, {"op": "error", "error": f"No artifact named {header.get('name')!r}."})
+            continue
+        try:
+            payload = cloudpickle.dumps(output.value_getter(), protocol=5)
+        except Exception as exc:  # unpicklable or unloadable value
+            send_frame(sock, {"op": "error", "error": f"{type(exc).__name__}: {exc}"})
+            continue
+        send_frame(sock, {"op": "value"}, payload)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="spinlens-kernel")
+    parser.add_argument("--fd", type=int, required=True)
+    parser.add_argument("--flow-file", required=True)
+    args = parser.parse_args(argv)
+    flow_file = os.path.abspath(args.flow_file)
+    root = os.path.dirname(flow_file)
+    os.chdir(root)
+    sys.path.insert(0, root)
+    sys.argv = [flow_file]
+    # Metaflow refuses to work without a user name; CI machines often have none.
+    os.environ.setdefault("USERNAME", os.environ.get("USER") or getpass.getuser())
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the session's to handle
+    sock = socket.socket(fileno=args.fd)
+    kernel = Kernel(sock, flow_file)
+    try:
+        kernel.warm_up()
+        kernel.serve()
+    except (ChannelClosed, BrokenPipeError, ConnectionResetError):
+        pass
+    finally:
+        kernel.shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,169 @@
+"""Find a spin's inputs through Metaflow's Client: source run, task and parents.
+
+Runs in the kernel, which has Metaflow imported. It reads, never writes: the
+original run's datastore stays byte-identical.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from metaflow import Run, Step, Task
+from metaflow.datastore import FlowDataStore
+from metaflow.exception import MetaflowNotFound
+from metaflow.plugins import DATASTORES
+
+from .errors import NoSuccessfulRun, SpinError
+from .events import SourceInfo
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the user asked to spin."""
+
+    flow: str
+    step: str
+    run: str | None = None
+    index: int | None = None
+    task: str | None = None
+
+
+@dataclass
+class TaskInputs:
+    """One task's artifact table: name -> content key, as Metaflow stored it."""
+
+    pathspec: str
+    objects: dict[str, str]
+    info: dict[str, dict[str, Any]]
+    datastore: Any  # metaflow TaskDataStore, read-only
+
+
+@dataclass
+class Resolved:
+    source: SourceInfo
+    parents: list[TaskInputs]  # in the order the step sees them
+    source_task: TaskInputs | None  # the step's own task in the source run
+
+
+_flow_datastores: dict[tuple[str, str, str], FlowDataStore] = {}
+
+
+def _task_inputs(task: Task, like: Task | None = None) -> TaskInputs:
+    """The task's artifact table; ``like`` names a task of the same run whose
+    datastore to use when this one records none (the _parameters task)."""
+    meta = task.metadata_dict
+    ds_type, ds_root = meta.get("ds-type"), meta.get("ds-root")
+    if (not ds_type or not ds_root) and like is not None:
+        like_meta = like.metadata_dict
+        ds_type, ds_root = like_meta.get("ds-type"), like_meta.get("ds-root")
+    if not ds_type or not ds_root:
+        raise SpinError(f"Task {task.pathspec} records no datastore (ds-type/ds-root).")
+    flow, run_id, step, task_id = task.path_components
+    key = (ds_type, ds_root, flow)
+    flow_ds = _flow_datastores.get(key)
+    if flow_ds is None:
+        impls = [d for d in DATASTORES if d.TYPE == ds_type]
+        if not impls:
+            raise SpinError(f"Datastore type '{ds_type}' of {task.pathspec} is not available here.")
+        impls[0].datastore_root = ds_root
+        flow_ds = FlowDataStore(flow, environment=None, storage_impl=impls[0], ds_root=ds_root)
+        _flow_datastores[key] = flow_ds
+    task_ds = flow_ds.get_task_datastore(
+        run_id, step, task_id, attempt=task.current_attempt, mode="r"
+    )
+    return TaskInputs(task.pathspec, dict(task_ds._objects), dict(task_ds._info), task_ds)
+
+
+def _find_run(flow: str, run_id: str | None) -> Run:
+    from metaflow import Flow
+
+    if run_id is not None:
+        try:
+            return Run(f"{flow}/{run_id}", _namespace_check=False)
+        except MetaflowNotFound:
+            raise SpinError(f"Run {flow}/{run_id} does not exist.") from None
+    try:
+        flow_obj = Flow(flow, _namespace_check=False)
+    except MetaflowNotFound:
+        raise NoSuccessfulRun(flow, None) from None
+    latest = None
+    for run in flow_obj:
+        latest = latest or run.id
+        if run.successful:
+            return run
+    raise NoSuccessfulRun(flow, latest)
+
+
+def _foreach_path(task: Task) -> tuple[int, ...]:
+    try:
+        return tuple(frame.index for frame in task["_foreach_stack"].data)
+    except KeyError:
+        return ()
+
+
+def _pick_task(run: Run, target: Target) -> Task:
+    if target.task is not None:
+        try:
+            return Task(f"{run.pathspec}/{target.step}/{target.task}", _namespace_check=False)
+        except MetaflowNotFound:
+            raise SpinError(
+                f"Task {target.task} of step '{target.step}' does not exist in run {run.id}."
+            ) from None
+    try:
+        step = Step(f"{run.pathspec}/{target.step}", _namespace_check=False)
+    except MetaflowNotFound:
+        raise SpinError(
+            f"Step '{target.step}' did not run in {run.pathspec}, so it has no inputs "
+            f"there. Pick a run where it ran (--run ID)."
+        ) from None
+    tasks = list(step)
+    if len(tasks) == 1 and target.index is None:
+        return tasks[0]
+    by_path = sorted(((_foreach_path(t), t) for t in tasks), key=lambda pair: pair[0])
+    wanted = 0 if target.index is None else target.index
+    for path, task in by_path:
+        if path and path[-1] == wanted:
+            return task
+    indices = sorted({path[-1] for path, _ in by_path if path})
+    if not indices:
+        raise SpinError(f"Step '{target.step}' is not inside a foreach; drop --index.")
+    raise SpinError(
+        f"Step '{target.step}' has no foreach split with index {wanted} in run {run.id}; "
+        f"indices there: {indices[0]}..{indices[-1]}."
+    )
+
+
+def _ordered_parents(task: Task, parents: list[Task]) -> list[Task]:
+    """Joins see their inputs in the original run's order, not metadata order."""
+    if len(parents) < 2:
+        return parents
+    steps = {p.path_components[2] for p in parents}
+    if len(steps) == 1:  # a foreach join: order by split index
+        return sorted(parents, key=lambda p: _foreach_path(p)[-1:] or (0,))
+    # Metaflow's runtime gathers static-join inputs from a set, so there is no
+    # original order to keep: use the flow's source order, which is stable.
+    rank = {name: i for i, name in enumerate(task["_graph_info"].data["steps"])}
+    return sorted(parents, key=lambda p: rank.get(p.path_components[2], len(rank)))
+
+
+def resolve(target: Target) -> Resolved:
+    run = _find_run(target.flow, target.run)
+    task = _pick_task(run, target)
+    if target.step == "start":  # Metaflow names the first step so
+        params = Step(f"{run.pathspec}/_parameters", _namespace_check=False).task
+        parent_tasks = [params]
+    else:
+        parent_tasks = _ordered_parents(task, list(task.parent_tasks))
+        if not parent_tasks:
+            raise SpinError(f"Task {task.pathspec} records no parent tasks to take inputs from.")
+    path = _foreach_path(task)
+    source = SourceInfo(
+        flow=target.flow,
+        run_id=run.id,
+        step=target.step,
+        task_id=task.id,
+        parents=tuple(p.pathspec for p in parent_tasks),
+        index=path[-1] if path else None,
+    )
+    return Resolved(source, [_task_inputs(p, like=task) for p in parent_tasks], _task_inputs(task))

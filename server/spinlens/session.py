@@ -1,0 +1,374 @@
+"""``SpinSession``: the Python API that the CLI, the editor server, tests and benchmarks use.
+
+A session owns one warm kernel for one flow file and turns its frames into
+``SpinResult`` objects. Artifact values stay in the spin's process until asked
+for, so a spin never pays to ship back a 160 MB input it merely passed through.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import pickle
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import events
+from .errors import SpinError
+from .flow_analysis import FlowAnalysisError, FlowInfo, analyze_file, analyze_source
+from .ipc import ChannelClosed, recv_frame, send_frame
+
+EventHandler = Callable[[events.Event], None]
+
+_PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
+
+
+class KernelDied(SpinError):
+    """The kernel process ended; the next spin starts a new one."""
+
+
+@dataclass
+class SpinResult:
+    spin_id: str
+    step: str
+    status: str  # "ok" or "failed"
+    events: list[events.Event]
+    source: events.SourceInfo | None = None
+    next_steps: tuple[str, ...] = ()
+    foreach: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    failure: events.Failed | None = None
+    artifacts: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def stdout(self) -> str:
+        return self._stream("stdout")
+
+    @property
+    def stderr(self) -> str:
+        return self._stream("stderr")
+
+    @property
+    def artifact_events(self) -> dict[str, events.Artifact]:
+        return {e.name: e for e in self.events if isinstance(e, events.Artifact)}
+
+    @property
+    def error(self) -> str | None:
+        return self.failure.error if self.failure else None
+
+    def _stream(self, stream: str) -> str:
+        return "".join(e.text for e in self.events if isinstance(e, events.Log) and e.stream == stream)
+
+
+class LazyArtifacts(Mapping[str, Any]):
+    """Output artifacts by name; each value is fetched from the spin on first use."""
+
+    def __init__(self, session: SpinSession, spin_id: str, names: list[str]) -> None:
+        self._session = session
+        self._spin_id = spin_id
+        self._names = names
+        self._cache: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._cache:
+            self._cache[name] = self._session.fetch(self._spin_id, name)
+        return self._cache[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+
+class SpinSession:
+    """One flow file, one warm kernel, any number of spins."""
+
+    def __init__(
+        self,
+        flow_file: str | os.PathLike[str],
+        flow: str | None = None,
+        python: str | None = None,
+        env: Mapping[str, str] | None = None,
+        kernel_log: str | None = None,
+    ) -> None:
+        self.flow_file = str(Path(flow_file).resolve())
+        if not os.path.exists(self.flow_file):
+            raise SpinError(f"Flow file {self.flow_file} does not exist.")
+        self.flow = flow
+        self.flow = self._flow_info(None).name
+        self.python = python or sys.executable
+        self.env = dict(env) if env is not None else None
+        self.kernel_log = kernel_log
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._sock: socket.socket | None = None
+        self._log_file: Any = None
+        self._send_lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._current_spin: str | None = None
+        self.kernel_starts = 0
+
+    # -- lifecycle --------------------------------------------------------------
+    def __enter__(self) -> SpinSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def kernel_pid(self) -> int | None:
+        return self._proc.pid if self._proc and self._proc.poll() is None else None
+
+    def start(self) -> None:
+        """Start the kernel now rather than on the first spin."""
+        if self._proc is not None and self._proc.poll() is None:
+            return
+        self._stop_kernel()
+        parent, child = socket.socketpair()
+        env = dict(self.env if self.env is not None else os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PACKAGE_PARENT, env.get("PYTHONPATH")]))
+        self._log_file = (
+            open(self.kernel_log, "ab")  # noqa: SIM115 (kept open for the kernel's life)
+            if self.kernel_log
+            else tempfile.TemporaryFile()
+        )
+        self._proc = subprocess.Popen(
+            [self.python, "-m", "spinlens.kernel", "--fd", str(child.fileno()), "--flow-file", self.flow_file],
+            pass_fds=[child.fileno()],
+            stdin=subprocess.DEVNULL,
+            stdout=self._log_file,
+            stderr=self._log_file,
+            cwd=os.path.dirname(self.flow_file),
+            env=env,
+            start_new_session=True,  # a terminal's Ctrl-C is ours to turn into a cancel
+        )
+        child.close()
+        self._sock = parent
+        self.kernel_starts += 1
+        try:
+            header, _ = recv_frame(parent)
+        except ChannelClosed:
+            raise KernelDied(f"The spin kernel did not start:\n{self._kernel_output()}") from None
+        if header.get("op") != "ready":
+            raise KernelDied(f"The spin kernel said {header!r} instead of ready.")
+
+    def restart(self) -> None:
+        self._stop_kernel()
+        self.start()
+
+    def close(self) -> None:
+        self._stop_kernel()
+
+    def _stop_kernel(self) -> None:
+        if self._sock is not None:
+            try:
+                with self._send_lock:
+                    send_frame(self._sock, {"op": "shutdown"})
+            except OSError:
+                pass
+            self._sock.close()
+            self._sock = None
+        if self._proc is not None:
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+            self._proc = None
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+
+    def _kernel_output(self) -> str:
+        if self._log_file is None:
+            return ""
+        self._log_file.seek(0)
+        return self._log_file.read()[-4000:].decode(errors="replace")
+
+    # -- spins ------------------------------------------------------------------
+    def _flow_info(self, source: str | None) -> FlowInfo:
+        """The flow in the file (or in unsaved text for it), by static analysis."""
+        if source is None:
+            analysis = analyze_file(self.flow_file)
+        else:
+            analysis = analyze_source(source, self.flow_file)
+        try:
+            return analysis.flow(self.flow)
+        except FlowAnalysisError as exc:
+            raise SpinError(str(exc)) from None
+
+    def _precheck(self, spin_id: str, step: str, source: str | None) -> events.Failed | None:
+        """Catch a syntax error or an unknown step before any process work."""
+        try:
+            flow = self._flow_info(source)
+        except SpinError as exc:
+            return events.Failed(spin_id=spin_id, kind="setup", error=str(exc), code="syntax-error")
+        if flow.step(step) is None:
+            return events.Failed(
+                spin_id=spin_id,
+                kind="setup",
+                error=f"Flow {flow.name} has no step '{step}'. Steps: {', '.join(flow.step_names)}.",
+                code="unknown-step",
+            )
+        return None
+
+    def spin(
+        self,
+        step: str,
+        run: str | None = None,
+        index: int | None = None,
+        task: str | None = None,
+        overrides: Mapping[str, str] | None = None,
+        source: str | None = None,
+        artifacts_module: str | None = None,
+        on_event: EventHandler | None = None,
+    ) -> SpinResult:
+        """Run the step's current code against a past run's inputs.
+
+        ``overrides`` maps artifact names to Python literals (as ``--set``);
+        ``source`` is unsaved editor text for the flow file. Bad input, a failing
+        step or a dead kernel give a result with status "failed", never an
+        exception, except for errors in the request itself (``SpinError``).
+        """
+        if index is not None and task is not None:
+            raise SpinError("Give either index or task, not both.")
+        spin_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        rejected = self._precheck(spin_id, step, source)
+        if rejected is not None:
+            if on_event:
+                on_event(rejected)
+            return self._result(spin_id, step, [rejected], rejected)
+        request = {
+            "op": "spin",
+            "id": next(self._ids),
+            "spin_id": spin_id,
+            "flow": self.flow,
+            "step": step,
+            "run": run,
+            "index": index,
+            "task": task,
+            "overrides": dict(overrides or {}),
+            "source": source,
+            "artifacts_module": os.path.abspath(artifacts_module) if artifacts_module else None,
+        }
+        started = time.perf_counter()
+        collected: list[events.Event] = []
+        try:
+            self._send_spin(request)
+            terminal = self._collect(spin_id, collected, on_event)
+        except (ChannelClosed, OSError):
+            output = self._kernel_output()
+            self._stop_kernel()
+            terminal = events.Failed(
+                spin_id=spin_id,
+                kind="crash",
+                error="The spin kernel stopped unexpectedly; the next spin starts a new one."
+                + (f"\n{output}" if output else ""),
+            )
+            collected.append(terminal)
+            if on_event:
+                on_event(terminal)
+        finally:
+            self._current_spin = None
+        result = self._result(spin_id, step, collected, terminal)
+        result.timings["total_s"] = time.perf_counter() - started
+        return result
+
+    def _send_spin(self, request: dict[str, Any]) -> None:
+        for attempt in (1, 2):
+            self.start()
+            try:
+                with self._send_lock:
+                    assert self._sock is not None
+                    send_frame(self._sock, request)
+                self._current_spin = request["spin_id"]
+                return
+            except OSError:
+                self._stop_kernel()  # killed from outside: start afresh, once
+                if attempt == 2:
+                    raise
+
+    def _collect(
+        self, spin_id: str, collected: list[events.Event], on_event: EventHandler | None
+    ) -> events.Finished | events.Failed:
+        assert self._sock is not None
+        while True:
+            try:
+                header, _ = recv_frame(self._sock)
+            except KeyboardInterrupt:
+                self.cancel()
+                continue
+            if header.get("op") != "event" or header.get("spin_id") != spin_id:
+                continue
+            header.pop("op")
+            event = events.from_dict(header)
+            collected.append(event)
+            if on_event:
+                on_event(event)
+            if isinstance(event, (events.Finished, events.Failed)):
+                return event
+
+    def _result(
+        self, spin_id: str, step: str, collected: list[events.Event], terminal: events.Event
+    ) -> SpinResult:
+        started = next((e for e in collected if isinstance(e, events.Started)), None)
+        result = SpinResult(
+            spin_id=spin_id,
+            step=step,
+            status="ok" if isinstance(terminal, events.Finished) else "failed",
+            events=collected,
+            source=started.source if started else None,
+        )
+        if isinstance(terminal, events.Finished):
+            result.next_steps = terminal.next_steps
+            result.foreach = terminal.foreach
+            result.timings = dict(terminal.timings)
+            names = [e.name for e in collected if isinstance(e, events.Artifact)]
+            result.artifacts = LazyArtifacts(self, spin_id, names)
+        else:
+            assert isinstance(terminal, events.Failed)
+            result.failure = terminal
+            result.timings = dict(terminal.timings)
+        return result
+
+    def cancel(self) -> None:
+        """Cancel the running spin, if any (safe to call from another thread)."""
+        spin_id = self._current_spin
+        if spin_id is None or self._sock is None:
+            return
+        try:
+            with self._send_lock:
+                send_frame(self._sock, {"op": "cancel", "spin_id": spin_id})
+        except OSError:
+            pass
+
+    def fetch(self, spin_id: str, name: str) -> Any:
+        """The value of one output artifact of a spin (the latest spin's only)."""
+        if self._sock is None:
+            raise SpinError("The kernel that held this spin's values has stopped.")
+        request_id = next(self._ids)
+        with self._send_lock:
+            send_frame(self._sock, {"op": "fetch", "id": request_id, "spin_id": spin_id, "name": name})
+        while True:
+            header, payload = recv_frame(self._sock)
+            if header.get("id") != request_id:
+                continue
+            if header.get("op") == "error":
+                raise SpinError(f"Artifact {name!r} of spin {spin_id}: {header.get('error')}")
+            return pickle.loads(payload)

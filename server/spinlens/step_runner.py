@@ -1,0 +1,382 @@
+"""Run one step, once, inside a spin child forked from the kernel.
+
+Everything here happens in the child: it executes the flow file's current text,
+binds the inputs the kernel holds, runs the step the way Metaflow's task runner
+does (reusing its foreach, iteration and parameter set-up), and works out the
+outputs by Metaflow's persistence rules without writing anything anywhere.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import reprlib
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import FunctionType, MethodType
+from typing import Any
+
+from . import events
+from .errors import SpinError
+from .fingerprint import Fingerprint, UnpicklableValue, fingerprint
+from .flow_loader import load_flow_module
+from .inputs import ArtifactTable, InputStore
+from .resolve import Resolved
+
+Emit = Callable[[events.Event], None]
+
+_SPINLENS_DIR = os.path.dirname(os.path.abspath(__file__))
+_repr = reprlib.Repr()
+_repr.maxstring = 80
+_repr.maxother = 80
+
+
+@dataclass
+class SpinSpec:
+    """One spin request, as the kernel received it."""
+
+    spin_id: str
+    step: str
+    flow_file: str
+    flow_class: str
+    source: str | None = None  # unsaved editor text; None reads the file
+    overrides: dict[str, str] = field(default_factory=dict)  # name -> python literal
+    artifacts_module: str | None = None
+
+
+@dataclass
+class Output:
+    name: str
+    value_getter: Callable[[], Any]
+    event: events.Artifact
+
+
+class StepFailed(Exception):
+    def __init__(self, failure: events.Failed) -> None:
+        super().__init__(failure.error)
+        self.failure = failure
+
+
+def _user_frame(tb: Any, flow_file: str) -> tuple[str | None, int | None]:
+    """The innermost frame in the user's own code: where the error points."""
+    best: tuple[str | None, int | None] = (None, None)
+    root = os.path.dirname(os.path.abspath(flow_file))
+    for frame in traceback.extract_tb(tb):
+        path = os.path.abspath(frame.filename)
+        if path.startswith(_SPINLENS_DIR) or "site-packages" in path:
+            continue
+        if path == os.path.abspath(flow_file) or path.startswith(root + os.sep):
+            best = (frame.filename, frame.lineno)
+    return best
+
+
+def _format_user_traceback(exc: BaseException, flow_file: str) -> str:
+    """The traceback from the first user frame on, without our own frames."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    first = next(
+        (
+            i
+            for i, frame in enumerate(frames)
+            if not os.path.abspath(frame.filename).startswith(_SPINLENS_DIR)
+            and "site-packages" not in frame.filename
+        ),
+        0,
+    )
+    lines = ["Traceback (most recent call last):\n"]
+    lines += traceback.format_list(frames[first:])
+    lines += traceback.format_exception_only(type(exc), exc)
+    return "".join(lines)
+
+
+def _failure(spec: SpinSpec, kind: str, exc: BaseException, timings: dict[str, float]) -> events.Failed:
+    file, line = _user_frame(exc.__traceback__, spec.flow_file)
+    if isinstance(exc, SyntaxError) and exc.filename == spec.flow_file:
+        file, line = exc.filename, exc.lineno
+    message = f"{type(exc).__name__}: {exc}"
+    return events.Failed(
+        spin_id=spec.spin_id,
+        kind=kind,  # type: ignore[arg-type]
+        error=message,
+        traceback=_format_user_traceback(exc, spec.flow_file),
+        file=file,
+        line=line,
+        timings=timings,
+    )
+
+
+def _parse_override(name: str, literal: str) -> Any:
+    try:
+        return ast.literal_eval(literal)
+    except (ValueError, SyntaxError):
+        raise SpinError(
+            f"--set {name}={literal}: the value is not a Python literal "
+            f"(quote strings: {name}='\"text\"')."
+        ) from None
+
+
+def _load_artifacts_module(path: str) -> dict[str, Any]:
+    namespace: dict[str, Any] = {"__file__": path, "__name__": "__spinlens_artifacts__"}
+    with open(path, encoding="utf-8") as handle:
+        exec(compile(handle.read(), path, "exec"), namespace)
+    artifacts = namespace.get("ARTIFACTS")
+    if not isinstance(artifacts, dict):
+        raise SpinError(f"{path} must define ARTIFACTS = {{name: value, ...}}.")
+    return artifacts
+
+
+def _apply_overrides(spec: SpinSpec, parents: list[ArtifactTable]) -> None:
+    """--set values and an ARTIFACTS module replace input artifacts.
+
+    As in Metaflow, a join's module may key values by a parent's pathspec; plain
+    names apply to every parent.
+    """
+    plain: dict[str, Any] = {}
+    per_parent: dict[str, dict[str, Any]] = {}
+    if spec.artifacts_module:
+        for key, value in _load_artifacts_module(spec.artifacts_module).items():
+            if "/" in key and isinstance(value, dict):
+                per_parent[key] = value
+            else:
+                plain[key] = value
+    for name, literal in spec.overrides.items():
+        plain[name] = _parse_override(name, literal)
+    for table in parents:
+        targeted = next(
+            (values for key, values in per_parent.items() if table.pathspec.endswith(key)), {}
+        )
+        for name, value in {**plain, **targeted}.items():
+            table.override(name, value)
+
+
+def _config_options(cls: type, parameters: ArtifactTable) -> dict[str, Any]:
+    from metaflow.user_configs.config_parameters import ConfigValue
+
+    options: dict[str, Any] = {}
+    for var, param in cls._get_parameters():  # type: ignore[attr-defined]
+        if getattr(param, "IS_CONFIG_PARAMETER", False) and var in parameters:
+            value = parameters[var]
+            options[param.name.replace("-", "_").lower()] = (
+                ConfigValue(value) if isinstance(value, dict) else value
+            )
+    return options
+
+
+def _persisted_attributes(flow: Any) -> dict[str, Any]:
+    """The attributes Metaflow's TaskDataStore.persist would save, by its rules."""
+    from metaflow.parameters import Parameter
+
+    found: dict[str, Any] = {}
+    cls = flow.__class__
+    for var in dir(flow):
+        if var.startswith("__") or var in flow._EPHEMERAL:
+            continue
+        if isinstance(getattr(cls, var, None), property):
+            continue
+        value = getattr(flow, var)
+        if not isinstance(value, (MethodType, FunctionType, Parameter)):
+            found[var] = value
+    return found
+
+
+def _type_name(value: Any) -> str:
+    cls = type(value)
+    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _summary(value: Any) -> str:
+    shape = getattr(value, "shape", None)
+    if isinstance(shape, tuple) and not isinstance(value, (str, bytes)):
+        return f"{type(value).__name__} shape={shape}"
+    try:
+        return _repr.repr(value)
+    except Exception:  # a user __repr__ may raise; the summary is best effort
+        return f"<{type(value).__name__}>"
+
+
+class StepRun:
+    """State of the one step this child runs."""
+
+    def __init__(self, spec: SpinSpec, resolved: Resolved, store: InputStore, emit: Emit) -> None:
+        self.spec = spec
+        self.resolved = resolved
+        self.store = store
+        self.emit = emit
+        self.timings: dict[str, float] = {}
+        self.outputs: dict[str, Output] = {}
+        self.flow: Any = None
+
+    def run(self) -> events.Finished:
+        from metaflow.datastore import Inputs
+        from metaflow.metaflow_current import current
+        from metaflow.task import MetaflowTask
+        from metaflow.util import get_username, resolve_identity
+
+        spec, source = self.spec, self.resolved.source
+        started = time.perf_counter()
+        try:
+            module = load_flow_module(spec.flow_file, spec.source)
+            cls = getattr(module, spec.flow_class, None)
+            if cls is None:
+                raise SpinError(f"{spec.flow_file} no longer defines flow class {spec.flow_class}.")
+            parents = [
+                ArtifactTable(p.pathspec, self.store, p.objects, p.info)
+                for p in self.resolved.parents
+            ]
+            _apply_overrides(spec, parents)
+            cls._process_config_decorators(_config_options(cls, parents[0]))
+            flow = cls(use_cli=False)
+            self.flow = flow
+            graph = flow._graph
+            if spec.step not in [node.name for node in graph]:
+                steps = ", ".join(node.name for node in graph)
+                raise SpinError(f"Flow {spec.flow_class} has no step '{spec.step}'. Steps: {steps}.")
+            node = graph[spec.step]
+            join_type = graph[node.split_parents[-1]].type if node.type == "join" else None
+            runner = MetaflowTask.__new__(MetaflowTask)
+            runner.flow, runner.ubf_context = flow, None
+            runner._init_foreach(spec.step, join_type, parents, source.index)
+            recursive = node.type == "split-switch" and spec.step in node.out_funcs
+            runner._init_iteration(spec.step, parents, recursive)
+            flow._current_step = spec.step
+            flow._success, flow._task_ok, flow._exception = False, None, None
+            input_obj = None
+            if join_type:
+                input_obj = Inputs(runner._clone_flow(table) for table in parents)
+                flow._set_datastore(ArtifactTable(f"spin/{spec.spin_id}", self.store))
+                parameter_names = runner._init_parameters(parents[0], passdown=True)
+            else:
+                flow._set_datastore(parents[0])
+                parameter_names = runner._init_parameters(parents[0], passdown=False)
+            current._set_env(
+                flow=flow,
+                run_id=f"spin-{spec.spin_id}",
+                step_name=spec.step,
+                task_id=source.task_id or "0",
+                retry_count=0,
+                origin_run_id=source.run_id,
+                namespace=resolve_identity(),
+                username=get_username(),
+                metadata_str="spinlens@local",
+                is_running=True,
+                tags=[],
+            )
+            current._update_env(
+                {"parameter_names": parameter_names, "graph_info": flow._graph_info}
+            )
+        except SpinError as exc:
+            raise StepFailed(
+                events.Failed(spin_id=spec.spin_id, kind="setup", error=str(exc), code=exc.code)
+            ) from None
+        except Exception as exc:
+            self.timings["load_s"] = time.perf_counter() - started
+            raise StepFailed(_failure(spec, "setup", exc, self.timings)) from None
+        self.timings["load_s"] = time.perf_counter() - started
+
+        step_started = time.perf_counter()
+        step_func = getattr(flow, spec.step)
+        try:
+            runner._exec_step_function(step_func, step_func, input_obj)
+        except SystemExit as exc:
+            self.timings["step_s"] = time.perf_counter() - step_started
+            raise StepFailed(
+                events.Failed(
+                    spin_id=spec.spin_id,
+                    kind="exit",
+                    error=f"The step called sys.exit({exc.code!r}); a step should end with self.next().",
+                    traceback=_format_user_traceback(exc, spec.flow_file),
+                    file=_user_frame(exc.__traceback__, spec.flow_file)[0],
+                    line=_user_frame(exc.__traceback__, spec.flow_file)[1],
+                    timings=self.timings,
+                )
+            ) from None
+        except Exception as exc:
+            self.timings["step_s"] = time.perf_counter() - step_started
+            raise StepFailed(_failure(spec, "exception", exc, self.timings)) from None
+        self.timings["step_s"] = time.perf_counter() - step_started
+        flow._task_ok = flow._success = True
+
+        outputs_started = time.perf_counter()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self._collect_outputs(flow, parents)
+        self.timings["outputs_s"] = time.perf_counter() - outputs_started
+        transition = getattr(flow, "_transition", None) or ((), None)
+        removed = tuple(
+            sorted(
+                name
+                for name in self.resolved.source_task.objects
+                if not name.startswith("_") and name not in self.outputs
+            )
+        ) if self.resolved.source_task else ()
+        return events.Finished(
+            spin_id=spec.spin_id,
+            next_steps=tuple(transition[0]),
+            foreach=transition[1],
+            timings=self.timings,
+            removed=removed,
+        )
+
+    def _collect_outputs(self, flow: Any, parents: list[ArtifactTable]) -> None:
+        table: ArtifactTable = flow._datastore
+        attributes = _persisted_attributes(flow)
+        source = self.resolved.source_task
+        source_objects = source.objects if source else {}
+        names = sorted(set(table._objects) | set(attributes))
+        # Untouched pass-throughs cost nothing to report; report them first.
+        names.sort(key=lambda n: n in attributes)
+        for name in names:
+            key = table._objects.get(name)
+            touched = name in attributes
+            error = None
+            fp: Fingerprint | None
+            if touched:
+                value = attributes[name]
+                try:
+                    fp = fingerprint(value)
+                except UnpicklableValue as exc:
+                    fp, error = None, f"cannot be pickled, so Metaflow could not store it: {exc}"
+                getter: Callable[[], Any] = lambda value=value: value  # noqa: E731
+            else:
+                fp = self.store.fingerprints.get(key or "")
+                getter = lambda name=name: table[name]  # noqa: E731
+            input_keys = [t._objects[name] for t in parents if name in t]
+            input_fps = [self.store.fingerprints.get(k) for k in input_keys]
+            if not input_keys:
+                vs_inputs = "new"
+            elif (not touched and key in input_keys) or (
+                fp is not None and any(f is not None and f.digest == fp.digest for f in input_fps)
+            ):
+                vs_inputs = "unchanged"
+            else:
+                vs_inputs = "changed"
+            source_key = source_objects.get(name)
+            if source_key is None:
+                vs_source = "new"
+            elif not touched and key == source_key:
+                vs_source = "unchanged"
+            else:
+                source_fp = self.store.fingerprints.get(source_key)
+                same = fp is not None and source_fp is not None and source_fp.digest == fp.digest
+                vs_source = "unchanged" if same else "changed"
+            if touched:
+                value, known = attributes[name], True
+            else:
+                value, known = self.store.values.get(key or ""), key in self.store.values
+            read_through = touched and name in table.accessed and table.accessed[name] is value
+            event = events.Artifact(
+                spin_id=self.spec.spin_id,
+                name=name,
+                type=_type_name(value) if known else str(table._info.get(name, {}).get("type")),
+                size=fp.size if fp else table._info.get(name, {}).get("size"),
+                summary=_summary(value) if known else "(not loaded)",
+                origin="passed-through" if read_through or not touched else "assigned",
+                vs_inputs=vs_inputs,  # type: ignore[arg-type]
+                vs_source=vs_source,  # type: ignore[arg-type]
+                error=error,
+            )
+            self.outputs[name] = Output(name, getter, event)
+            if not name.startswith("_"):
+                self.emit(event)
