@@ -58,7 +58,6 @@ class Artifact:
     type: str  # qualified type name of the value
     size: int | None  # bytes when stored (pickled), None if unknown
     summary: str  # short, truncated repr
-    origin: Literal["assigned", "passed-through"]
     vs_inputs: Status
     vs_source: SourceStatus
     error: str | None = None  # e.g. the value cannot be pickled

@@ -45,6 +45,7 @@ class SpinResult:
     source: events.SourceInfo | None = None
     next_steps: tuple[str, ...] = ()
     foreach: str | None = None
+    removed: tuple[str, ...] = ()  # artifacts of the source task this spin no longer makes
     timings: dict[str, float] = field(default_factory=dict)
     failure: events.Failed | None = None
     artifacts: Mapping[str, Any] = field(default_factory=dict)
@@ -311,16 +312,17 @@ class SpinSession:
         while True:
             try:
                 header, _ = recv_frame(self._sock)
+                if header.get("op") != "event" or header.get("spin_id") != spin_id:
+                    continue
+                header.pop("op")
+                event = events.from_dict(header)
+                collected.append(event)
+                if on_event:
+                    on_event(event)
             except KeyboardInterrupt:
+                # Ctrl-C in a terminal: the kernel ends the spin and says so.
                 self.cancel()
                 continue
-            if header.get("op") != "event" or header.get("spin_id") != spin_id:
-                continue
-            header.pop("op")
-            event = events.from_dict(header)
-            collected.append(event)
-            if on_event:
-                on_event(event)
             if isinstance(event, (events.Finished, events.Failed)):
                 return event
 
@@ -338,6 +340,7 @@ class SpinSession:
         if isinstance(terminal, events.Finished):
             result.next_steps = terminal.next_steps
             result.foreach = terminal.foreach
+            result.removed = terminal.removed
             result.timings = dict(terminal.timings)
             names = [e.name for e in collected if isinstance(e, events.Artifact)]
             result.artifacts = LazyArtifacts(self, spin_id, names)

@@ -365,14 +365,12 @@ class StepRun:
                 value, known = attributes[name], True
             else:
                 value, known = self.store.values.get(key or ""), key in self.store.values
-            read_through = touched and name in table.accessed and table.accessed[name] is value
             event = events.Artifact(
                 spin_id=self.spec.spin_id,
                 name=name,
                 type=_type_name(value) if known else str(table._info.get(name, {}).get("type")),
                 size=fp.size if fp else table._info.get(name, {}).get("size"),
                 summary=_summary(value) if known else "(not loaded)",
-                origin="passed-through" if read_through or not touched else "assigned",
                 vs_inputs=vs_inputs,  # type: ignore[arg-type]
                 vs_source=vs_source,  # type: ignore[arg-type]
                 error=error,

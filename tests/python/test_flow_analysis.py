@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import gc
 import keyword
 import textwrap
@@ -449,6 +450,104 @@ def test_nested_and_module_level_step_functions_are_not_steps() -> None:
     assert start is not None
     # self.next anywhere in the body counts, nested defs included.
     assert start.next_steps == ("nowhere", "end")
+
+
+ODD_FORMATTING = src(
+    """
+    from metaflow import FlowSpec, step
+
+    class OddFlow(FlowSpec):
+        @step
+        def start(self): self.x = 1; self.next(self.a)
+
+        @step
+        def a(self):
+            self.next(self.b); x = 2
+
+        @step
+        def b(self):
+            y = [
+                1,
+            ]; self.next(self.c)
+
+        @step
+        def c(self):
+            self \\
+                .next(self.d)
+
+        @step
+        def d(self):
+            try:
+                with open("f") as handle:
+                    for _ in handle:
+                        self.next(
+                            self.e,
+                            foreach="items",
+                        )
+            except OSError:
+                self.next(self.e)
+
+        @step
+        def e(self):
+            \"\"\"Docstring mentioning self.next(self.start) is not a call.\"\"\"
+            # self.next(self.start) in a comment is not a call either
+            helper = lambda: self.next(self.end)
+    """
+)
+
+
+def test_odd_formatting() -> None:
+    flow = analyze_source(ODD_FORMATTING).flow()
+    assert {s.name: s.next_steps for s in flow.steps} == {
+        "start": ("a",),
+        "a": ("b",),
+        "b": ("c",),
+        "c": ("d",),
+        "d": ("e",),
+        "e": ("end",),
+    }
+    start = flow.step("start")
+    c = flow.step("c")
+    d = flow.step("d")
+    assert start is not None and c is not None and d is not None
+    assert start.def_line == start.end_line
+    assert c.transitions[0].line == line_of(ODD_FORMATTING, "self \\")
+    assert [t.foreach for t in d.transitions] == ["items", None]
+    assert [t.line for t in d.transitions] == [
+        line_of(ODD_FORMATTING, "self.e,") - 1,
+        line_of(ODD_FORMATTING, "self.next(self.e)"),
+    ]
+
+
+def _naive_next_lines(source: str) -> dict[tuple[str, str], list[int]]:
+    """Reference: every self.next call line per (class, method), by a full ast.walk."""
+    result: dict[tuple[str, str], list[int]] = {}
+    for cls in ast.parse(source).body:
+        if not isinstance(cls, ast.ClassDef):
+            continue
+        for fn in cls.body:
+            if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                result[cls.name, fn.name] = sorted(
+                    node.lineno
+                    for stmt in fn.body
+                    for node in ast.walk(stmt)
+                    if isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "next"
+                    and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "self"
+                )
+    return result
+
+
+@pytest.mark.parametrize(
+    "source", [LINEAR, BRANCH, FOREACH, SWITCH, TWO_FLOWS, STACKED, NOT_STEPS, ODD_FORMATTING]
+)
+def test_transitions_match_full_walk(source: str) -> None:
+    naive = _naive_next_lines(source)
+    for flow in analyze_source(source).flows:
+        for step in flow.steps:
+            assert [t.line for t in step.transitions] == naive[flow.name, step.name]
 
 
 def test_redefined_method_replaces_step() -> None:
