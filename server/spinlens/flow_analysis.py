@@ -201,6 +201,8 @@ def analyze_source(source: str, filename: str = "<flow>") -> FlowFileAnalysis:
     Results are immutable, so the last few are cached: CodeLens, diagnostics
     and the spin engine often ask about the same text back to back.
     """
+    if source.startswith("\ufeff"):  # editors may keep a BOM in the buffer
+        source = source[1:]
     return _analyze_cached(source, filename)
 
 

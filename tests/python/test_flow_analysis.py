@@ -827,6 +827,7 @@ def test_analyze_file_bom_and_bad_utf8(tmp_path: Path) -> None:
     bom = tmp_path / "bom.py"
     bom.write_bytes(b"\xef\xbb\xbf" + LINEAR.encode())
     assert analyze_file(bom).flow().name == "LinearFlow"
+    assert analyze_source("\ufeff" + LINEAR).flow().name == "LinearFlow"
     bad = tmp_path / "bad.py"
     bad.write_bytes(b"x = 1\ny = '\xff'\n")
     analysis = analyze_file(bad)
