@@ -68,9 +68,10 @@ def fit_logistic(X, y, alpha=0.0, iterations=8, w=None, log=None):
         hess = (X * (p * (1.0 - p))[:, None]).T @ X / n + np.diag(penalty)
         step_ = np.linalg.solve(hess, grad)
         w -= step_
+        size = float(np.linalg.norm(step_))
         if log is not None:
-            log(f"  iter {it + 1}: log-loss {log_loss(y, p):.5f}, |step| {np.linalg.norm(step_):.2e}")
-        if np.linalg.norm(step_) < 1e-8:
+            log(f"  iter {it + 1}: log-loss {log_loss(y, p):.5f}, |step| {size:.2e}")
+        if size < 1e-8:
             break
     return w
 

@@ -83,7 +83,13 @@ class Printer:
         for artifact in result.artifact_events.values():
             type_name = artifact.type.rsplit(".", 1)[-1].strip("'<>")
             rows.append(
-                (artifact.name, type_name, _human_size(artifact.size), artifact.vs_inputs, artifact.vs_source)
+                (
+                    artifact.name,
+                    type_name,
+                    _human_size(artifact.size),
+                    artifact.vs_inputs,
+                    artifact.vs_source,
+                )
             )
             statuses.append((artifact.vs_inputs, artifact.vs_source))
         widths = [max(len(row[i]) for row in rows) for i in range(5)]
@@ -99,7 +105,9 @@ class Printer:
                 line = "  ".join(cells).rstrip()
             print(line, file=self.out)
         if result.removed:
-            print(self._paint(f"no longer produced: {', '.join(result.removed)}", "31"), file=self.out)
+            print(
+                self._paint(f"no longer produced: {', '.join(result.removed)}", "31"), file=self.out
+            )
         for artifact in result.artifact_events.values():
             if artifact.error:
                 print(self._paint(f"! {artifact.name}: {artifact.error}", "31"), file=self.out)
@@ -196,7 +204,10 @@ def _cmd_watch(args: argparse.Namespace) -> int:
             while True:
                 _spin_once(session, args, printer)
                 if not args.json:
-                    print(printer._paint("… watching for saves (Ctrl-C to stop)", "2"), file=printer.err)
+                    print(
+                        printer._paint("… watching for saves (Ctrl-C to stop)", "2"),
+                        file=printer.err,
+                    )
                 while (latest := _watched_files(args.flow_file)) == stamps:
                     time.sleep(args.interval)
                 stamps = latest
@@ -230,7 +241,8 @@ def _add_spin_options(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="spinlens", description="Re-run one Metaflow step's current code on a past run's inputs."
+        prog="spinlens",
+        description="Re-run one Metaflow step's current code on a past run's inputs.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     spin = commands.add_parser("spin", help="spin one step once")

@@ -61,4 +61,3 @@ def drop_changed_user_modules(root: str, snapshot: dict[str, float]) -> list[str
         for name in current:
             sys.modules.pop(name, None)
     return changed
-

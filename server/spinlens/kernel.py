@@ -128,7 +128,9 @@ class Kernel:
             elif op == "shutdown":
                 return
             elif op != "cancel":  # a cancel with nothing running is moot
-                send_frame(self.sock, {"op": "error", "id": request.get("id"), "error": f"unknown op {op}"})
+                send_frame(
+                    self.sock, {"op": "error", "id": request.get("id"), "error": f"unknown op {op}"}
+                )
 
     def _receive(self) -> dict[str, Any] | None:
         try:
@@ -189,7 +191,11 @@ class Kernel:
             emit(events.Failed(spin_id=spec.spin_id, kind="setup", error=str(exc), code=exc.code))
             return
         except Exception as exc:  # a Metaflow or datastore error: report, keep serving
-            emit(events.Failed(spin_id=spec.spin_id, kind="setup", error=f"{type(exc).__name__}: {exc}"))
+            emit(
+                events.Failed(
+                    spin_id=spec.spin_id, kind="setup", error=f"{type(exc).__name__}: {exc}"
+                )
+            )
             return
         prepare_s = time.perf_counter() - prepare_started
         emit(
@@ -278,7 +284,9 @@ class Kernel:
                     child.reap()
                     for fd in list(child.streams):
                         self._forward_logs(child, fd, drain=True)
-                    cancelled = events.Failed(spin_id=child.spin_id, kind="cancelled", error="The spin was cancelled.")
+                    cancelled = events.Failed(
+                        spin_id=child.spin_id, kind="cancelled", error="The spin was cancelled."
+                    )
                     send_frame(self.sock, {"op": "event", **events.to_dict(cancelled)})
                     terminal = "failed"
                 else:
@@ -352,7 +360,9 @@ def _child_main(
 
     changed = drop_changed_user_modules(kernel.root, kernel.module_snapshot)
     if changed:
-        print(f"[spinlens] reloading changed modules: {', '.join(sorted(changed))}", file=sys.stderr)
+        print(
+            f"[spinlens] reloading changed modules: {', '.join(sorted(changed))}", file=sys.stderr
+        )
     run = StepRun(spec, resolved, kernel.store, emit)
     try:
         finished = run.run()

@@ -71,7 +71,9 @@ class SpinResult:
         return self.failure.error if self.failure else None
 
     def _stream(self, stream: str) -> str:
-        return "".join(e.text for e in self.events if isinstance(e, events.Log) and e.stream == stream)
+        return "".join(
+            e.text for e in self.events if isinstance(e, events.Log) and e.stream == stream
+        )
 
 
 class LazyArtifacts(Mapping[str, Any]):
@@ -150,7 +152,15 @@ class SpinSession:
             else tempfile.TemporaryFile()
         )
         self._proc = subprocess.Popen(
-            [self.python, "-m", "spinlens.kernel", "--fd", str(child.fileno()), "--flow-file", self.flow_file],
+            [
+                self.python,
+                "-m",
+                "spinlens.kernel",
+                "--fd",
+                str(child.fileno()),
+                "--flow-file",
+                self.flow_file,
+            ],
             pass_fds=[child.fileno()],
             stdin=subprocess.DEVNULL,
             stdout=self._log_file,
@@ -367,7 +377,9 @@ class SpinSession:
             raise SpinError("The kernel that held this spin's values has stopped.")
         request_id = next(self._ids)
         with self._send_lock:
-            send_frame(self._sock, {"op": "fetch", "id": request_id, "spin_id": spin_id, "name": name})
+            send_frame(
+                self._sock, {"op": "fetch", "id": request_id, "spin_id": spin_id, "name": name}
+            )
         while True:
             header, payload = recv_frame(self._sock)
             if header.get("id") != request_id:

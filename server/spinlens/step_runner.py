@@ -91,7 +91,9 @@ def _format_user_traceback(exc: BaseException, flow_file: str) -> str:
     return "".join(lines)
 
 
-def _failure(spec: SpinSpec, kind: str, exc: BaseException, timings: dict[str, float]) -> events.Failed:
+def _failure(
+    spec: SpinSpec, kind: str, exc: BaseException, timings: dict[str, float]
+) -> events.Failed:
     file, line = _user_frame(exc.__traceback__, spec.flow_file)
     if isinstance(exc, SyntaxError) and exc.filename == spec.flow_file:
         file, line = exc.filename, exc.lineno
@@ -183,7 +185,9 @@ def _persisted_attributes(flow: Any) -> dict[str, Any]:
 
 def _type_name(value: Any) -> str:
     cls = type(value)
-    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    return (
+        cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    )
 
 
 def _summary(value: Any) -> str:
@@ -232,7 +236,9 @@ class StepRun:
             graph = flow._graph
             if spec.step not in [node.name for node in graph]:
                 steps = ", ".join(node.name for node in graph)
-                raise SpinError(f"Flow {spec.flow_class} has no step '{spec.step}'. Steps: {steps}.")
+                raise SpinError(
+                    f"Flow {spec.flow_class} has no step '{spec.step}'. Steps: {steps}."
+                )
             node = graph[spec.step]
             join_type = graph[node.split_parents[-1]].type if node.type == "join" else None
             runner = MetaflowTask.__new__(MetaflowTask)
@@ -304,13 +310,17 @@ class StepRun:
         self._collect_outputs(flow, parents)
         self.timings["outputs_s"] = time.perf_counter() - outputs_started
         transition = getattr(flow, "_transition", None) or ((), None)
-        removed = tuple(
-            sorted(
-                name
-                for name in self.resolved.source_task.objects
-                if not name.startswith("_") and name not in self.outputs
+        removed = (
+            tuple(
+                sorted(
+                    name
+                    for name in self.resolved.source_task.objects
+                    if not name.startswith("_") and name not in self.outputs
+                )
             )
-        ) if self.resolved.source_task else ()
+            if self.resolved.source_task
+            else ()
+        )
         return events.Finished(
             spin_id=spec.spin_id,
             next_steps=tuple(transition[0]),

@@ -1,41 +1,13 @@
-"""Real Metaflow runs in temporary folders, shared by the tests that only read them."""
+"""Fixtures: Metaflow sandboxed per test session, and runs of the fixture flows."""
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-import pandas as pd
 import pytest
-
-FLOWS = Path(__file__).parent / "flows"
-
-
-@dataclass(frozen=True)
-class FlowRun:
-    """A flow file in its own folder, and the run Metaflow made of it there."""
-
-    folder: Path
-    file: Path
-    flow: str
-    run_id: str
-
-    @property
-    def datastore(self) -> Path:
-        return self.folder / ".metaflow"
-
-    def client_run(self) -> Any:
-        from metaflow import Run
-
-        return Run(f"{self.flow}/{self.run_id}", _namespace_check=False)
+from flowruns import FlowRun, run_flow
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -48,43 +20,6 @@ def metaflow_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]
     yield
     os.environ.clear()
     os.environ.update(saved)
-
-
-def run_flow(
-    folder: Path, flow_file: str, *run_args: str, top_args: tuple[str, ...] = (), ok: bool = True
-) -> FlowRun:
-    """Copy a fixture flow into ``folder`` and run it there with Metaflow."""
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / flow_file
-    shutil.copy(FLOWS / flow_file, target)
-    completed = subprocess.run(
-        [sys.executable, flow_file, *top_args, "run", *run_args],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if ok:
-        assert completed.returncode == 0, completed.stdout + completed.stderr
-    from metaflow.client.core import get_metadata  # noqa: F401  (imports the client)
-
-    flow = flow_class(target)
-    run_id = latest_run_id(folder, flow)
-    return FlowRun(folder, target, flow, run_id)
-
-
-def flow_class(path: Path) -> str:
-    from spinlens.flow_analysis import analyze_file
-
-    return analyze_file(path).flow().name
-
-
-def latest_run_id(folder: Path, flow: str) -> str:
-    runs = sorted(
-        (p for p in (folder / ".metaflow" / flow).iterdir() if p.name.isdigit()),
-        key=lambda p: int(p.name),
-    )
-    return runs[-1].name
 
 
 @pytest.fixture(scope="session")
@@ -110,32 +45,3 @@ def fresh_run(tmp_path: Path) -> Callable[..., FlowRun]:
         return run_flow(tmp_path / "work", flow_file, *run_args, top_args=top_args)
 
     return make
-
-
-def tree_digest(folder: Path) -> str:
-    """Every file's path, size and bytes under folder: proof nothing was written."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(folder)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def assert_same(actual: Any, expected: Any, where: str = "value") -> None:
-    """Deep equality that understands numpy arrays and pandas objects."""
-    if isinstance(expected, pd.DataFrame):
-        pd.testing.assert_frame_equal(actual, expected, obj=where)
-    elif isinstance(expected, pd.Series):
-        pd.testing.assert_series_equal(actual, expected, obj=where)
-    elif isinstance(expected, np.ndarray):
-        np.testing.assert_array_equal(actual, expected, err_msg=where)
-    elif isinstance(expected, dict):
-        assert isinstance(actual, dict) and actual.keys() == expected.keys(), where
-        for key in expected:
-            assert_same(actual[key], expected[key], f"{where}[{key!r}]")
-    elif isinstance(expected, (list, tuple)) and not hasattr(expected, "_fields"):
-        assert type(actual) is type(expected) and len(actual) == len(expected), where
-        for i, (a, e) in enumerate(zip(actual, expected)):
-            assert_same(a, e, f"{where}[{i}]")
-    else:
-        assert actual == expected, f"{where}: {actual!r} != {expected!r}"

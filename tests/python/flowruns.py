@@ -1,0 +1,103 @@
+"""Real Metaflow runs in temporary folders, and ways to compare their artifacts."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+FLOWS = Path(__file__).parent / "flows"
+
+
+@dataclass(frozen=True)
+class FlowRun:
+    """A flow file in its own folder, and the run Metaflow made of it there."""
+
+    folder: Path
+    file: Path
+    flow: str
+    run_id: str
+
+    @property
+    def datastore(self) -> Path:
+        return self.folder / ".metaflow"
+
+    def client_run(self) -> Any:
+        """The run through Metaflow's Client, pointed at this folder's datastore."""
+        from metaflow import Run
+        from metaflow.plugins.datastores.local_storage import LocalStorage
+
+        # The Client caches the local datastore root per process; tests use many.
+        LocalStorage.datastore_root = str(self.datastore)
+        return Run(f"{self.flow}/{self.run_id}", _namespace_check=False)
+
+
+def run_flow(
+    folder: Path, flow_file: str, *run_args: str, top_args: tuple[str, ...] = (), ok: bool = True
+) -> FlowRun:
+    """Copy a fixture flow into ``folder`` and run it there with Metaflow."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / flow_file
+    shutil.copy(FLOWS / flow_file, target)
+    completed = subprocess.run(
+        [sys.executable, flow_file, *top_args, "run", *run_args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if ok:
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+    flow = flow_class(target)
+    run_id = latest_run_id(folder, flow)
+    return FlowRun(folder, target, flow, run_id)
+
+
+def flow_class(path: Path) -> str:
+    from spinlens.flow_analysis import analyze_file
+
+    return analyze_file(path).flow().name
+
+
+def latest_run_id(folder: Path, flow: str) -> str:
+    runs = sorted(
+        (p for p in (folder / ".metaflow" / flow).iterdir() if p.name.isdigit()),
+        key=lambda p: int(p.name),
+    )
+    return runs[-1].name
+
+
+def tree_digest(folder: Path) -> str:
+    """Every file's path, size and bytes under folder: proof nothing was written."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def assert_same(actual: Any, expected: Any, where: str = "value") -> None:
+    """Deep equality that understands numpy arrays and pandas objects."""
+    if isinstance(expected, pd.DataFrame):
+        pd.testing.assert_frame_equal(actual, expected, obj=where)
+    elif isinstance(expected, pd.Series):
+        pd.testing.assert_series_equal(actual, expected, obj=where)
+    elif isinstance(expected, np.ndarray):
+        np.testing.assert_array_equal(actual, expected, err_msg=where)
+    elif isinstance(expected, dict):
+        assert isinstance(actual, dict) and actual.keys() == expected.keys(), where
+        for key in expected:
+            assert_same(actual[key], expected[key], f"{where}[{key!r}]")
+    elif isinstance(expected, (list, tuple)) and not hasattr(expected, "_fields"):
+        assert type(actual) is type(expected) and len(actual) == len(expected), where
+        for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
+            assert_same(a, e, f"{where}[{i}]")
+    else:
+        assert actual == expected, f"{where}: {actual!r} != {expected!r}"
