@@ -281,8 +281,7 @@ class SpinSession:
         started = time.perf_counter()
         collected: list[events.Event] = []
         try:
-            self._send_spin(request)
-            terminal = self._collect(spin_id, collected, on_event)
+            terminal = self._request_spin(request, collected, on_event)
         except (ChannelClosed, OSError):
             output = self._kernel_output()
             self._stop_kernel()
@@ -301,19 +300,25 @@ class SpinSession:
         result.timings["total_s"] = time.perf_counter() - started
         return result
 
-    def _send_spin(self, request: dict[str, Any]) -> None:
-        for attempt in (1, 2):
+    def _request_spin(
+        self, request: dict[str, Any], collected: list[events.Event], on_event: EventHandler | None
+    ) -> events.Finished | events.Failed:
+        """Send the spin and collect its events; a kernel found dead before it
+        answered (killed from outside since the last spin) is replaced once."""
+        retried = False
+        while True:
             self.start()
             try:
                 with self._send_lock:
                     assert self._sock is not None
                     send_frame(self._sock, request)
                 self._current_spin = request["spin_id"]
-                return
-            except OSError:
-                self._stop_kernel()  # killed from outside: start afresh, once
-                if attempt == 2:
+                return self._collect(request["spin_id"], collected, on_event)
+            except (ChannelClosed, OSError):
+                if collected or retried:
                     raise
+                retried = True
+                self._stop_kernel()
 
     def _collect(
         self, spin_id: str, collected: list[events.Event], on_event: EventHandler | None
@@ -374,7 +379,10 @@ class SpinSession:
     def fetch(self, spin_id: str, name: str) -> Any:
         """The value of one output artifact of a spin (the latest spin's only)."""
         if self._sock is None:
-            raise SpinError("The kernel that held this spin's values has stopped.")
+            raise SpinError(
+                f"Artifact {name!r} of spin {spin_id}: values live in the session's kernel; "
+                "read them before the session closes."
+            )
         request_id = next(self._ids)
         with self._send_lock:
             send_frame(

@@ -76,9 +76,9 @@ def test_join_sees_inputs_in_foreach_order(flow_runs: Callable[..., FlowRun]) ->
     run = flow_runs("foreach_flow.py")
     with SpinSession(run.file) as session:
         result = session.spin("join")
-    assert result.ok, result.error
-    assert result.artifacts["order"] == [0, 1, 2]
-    assert result.source is not None and len(result.source.parents) == 3
+        assert result.ok, result.error
+        assert result.artifacts["order"] == [0, 1, 2]
+        assert result.source is not None and len(result.source.parents) == 3
 
 
 def test_nested_foreach_task_settles_both_levels(flow_runs: Callable[..., FlowRun]) -> None:
@@ -86,6 +86,6 @@ def test_nested_foreach_task_settles_both_levels(flow_runs: Callable[..., FlowRu
     leaf = next(t for t in run.client_run()["leaf"] if t["cell"].data == "b2")
     with SpinSession(run.file) as session:
         result = session.spin("leaf", task=leaf.id)
-    assert result.ok, result.error
-    assert result.artifacts["cell"] == "b2"
-    assert [(i, v) for i, _, v in result.artifacts["path"]] == [(1, "b"), (1, 2)]
+        assert result.ok, result.error
+        assert result.artifacts["cell"] == "b2"
+        assert [(i, v) for i, _, v in result.artifacts["path"]] == [(1, "b"), (1, 2)]

@@ -1,0 +1,247 @@
+"""The SpinSession contract: new code runs warm, edits are seen, bad input is explained."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from flowruns import FlowRun, run_flow
+
+from spinlens import SpinSession
+
+
+def _edit(path: Path, old: str, new: str) -> str:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    edited = text.replace(old, new)
+    path.write_text(edited)
+    return edited
+
+
+def test_changed_code_from_unsaved_text_runs(flow_runs: Callable[..., FlowRun]) -> None:
+    run = flow_runs("linear_flow.py", "--scale", "3")
+    source = run.file.read_text().replace("n * self.scale", "n * self.scale * 10")
+    with SpinSession(run.file) as session:
+        result = session.spin("middle", source=source)
+        assert result.ok, result.error
+        assert result.artifacts["scaled"] == [0, 30, 60, 90, 120]
+        events = result.artifact_events
+        assert events["scaled"].vs_source == "changed"
+        assert events["label"].vs_source == "unchanged"
+        assert events["numbers"].vs_inputs == "changed"  # mutated in place by the step
+        assert "scaled [0, 30, 60, 90, 120]" in result.stdout
+
+
+def test_file_edits_between_spins_run_on_the_warm_kernel(
+    fresh_run: Callable[..., FlowRun],
+) -> None:
+    run = fresh_run("linear_flow.py")
+    with SpinSession(run.file) as session:
+        first = session.spin("middle")
+        assert first.ok, first.error
+        assert first.artifacts["scaled"] == [0, 2, 4, 6, 8]
+        pid = session.kernel_pid
+        _edit(run.file, "n * self.scale", "n * self.scale + 1")
+        second = session.spin("middle")
+        assert second.ok, second.error
+        assert second.artifacts["scaled"] == [1, 3, 5, 7, 9]
+        assert session.kernel_pid == pid
+        assert second.timings["prepare_s"] < first.timings["prepare_s"]
+        assert session.kernel_starts == 1
+
+
+def test_changed_user_module_is_reloaded(fresh_run: Callable[..., FlowRun]) -> None:
+    run = fresh_run("linear_flow.py")
+    helper = run.folder / "scaling.py"
+    helper.write_text("FACTOR = 5\n")
+    source = run.file.read_text()
+    source = source.replace("from metaflow import", "import scaling\nfrom metaflow import")
+    source = source.replace("n * self.scale", "n * scaling.FACTOR")
+    run.file.write_text(source)
+    with SpinSession(run.file) as session:
+        assert session.spin("middle").artifacts["scaled"] == [0, 5, 10, 15, 20]
+        helper.write_text("FACTOR = 7\n")
+        os.utime(helper, (1, 2_000_000_000))  # a distinct mtime even on coarse clocks
+        result = session.spin("middle")
+        assert result.ok, result.error
+        assert result.artifacts["scaled"] == [0, 7, 14, 21, 28]
+
+
+def test_current_describes_the_spin(flow_runs: Callable[..., FlowRun]) -> None:
+    run = flow_runs("linear_flow.py", "--scale", "3")
+    source = run.file.read_text().replace(
+        "        self.where = (current.flow_name, current.step_name)\n",
+        "        self.where = (current.flow_name, current.step_name)\n"
+        "        self.ids = (current.run_id, current.task_id, current.origin_run_id)\n"
+        "        self.params = list(current.parameter_names)\n",
+    )
+    with SpinSession(run.file) as session:
+        result = session.spin("middle", source=source)
+        assert result.ok, result.error
+        assert result.artifacts["where"] == ("LinearFlow", "middle")
+        run_id, task_id, origin = result.artifacts["ids"]
+        assert run_id.startswith("spin-") and origin == run.run_id
+        assert result.source is not None and task_id == result.source.task_id
+        assert result.artifacts["params"] == ["scale"]
+
+
+def test_overrides_replace_inputs(flow_runs: Callable[..., FlowRun], tmp_path: Path) -> None:
+    run = flow_runs("linear_flow.py", "--scale", "3")
+    module = tmp_path / "inputs.py"
+    module.write_text("ARTIFACTS = {'numbers': [10, 20]}\n")
+    with SpinSession(run.file) as session:
+        result = session.spin("middle", overrides={"numbers": "[1, 2]"})
+        assert result.ok, result.error
+        assert result.artifacts["scaled"] == [3, 6]
+        result = session.spin("middle", artifacts_module=str(module))
+        assert result.ok, result.error
+        assert result.artifacts["scaled"] == [30, 60]
+        bad = session.spin("middle", overrides={"numbers": "not a literal"})
+        assert not bad.ok and "--set numbers=not a literal" in bad.error
+
+
+def test_syntax_error_names_the_line(flow_runs: Callable[..., FlowRun]) -> None:
+    run = flow_runs("linear_flow.py", "--scale", "3")
+    lines = run.file.read_text().splitlines()
+    broken_line = next(i for i, line in enumerate(lines) if "self.label" in line)
+    lines[broken_line] = "        self.label = (("
+    with SpinSession(run.file) as session:
+        result = session.spin("middle", source="\n".join(lines))
+        assert not result.ok
+        assert result.failure is not None and result.failure.code == "syntax-error"
+        assert f"line {broken_line + 1}" in result.error
+        assert session.spin("middle").ok
+
+
+def test_unknown_step_lists_the_steps(flow_runs: Callable[..., FlowRun]) -> None:
+    run = flow_runs("linear_flow.py", "--scale", "3")
+    with SpinSession(run.file) as session:
+        result = session.spin("midle")
+    assert not result.ok and result.failure is not None
+    assert result.failure.code == "unknown-step"
+    assert "no step 'midle'" in result.error and "start, middle, end" in result.error
+
+
+def test_raising_step_points_at_the_user_line_and_kernel_survives(
+    flow_runs: Callable[..., FlowRun],
+) -> None:
+    run = flow_runs("linear_flow.py", "--scale", "3")
+    text = run.file.read_text()
+    source = text.replace(
+        "        self.scaled = [n * self.scale for n in self.numbers]\n",
+        "        self.scaled = [n * self.scale for n in self.numbers]\n"
+        "        raise ValueError('bad scale')\n",
+    )
+    raise_line = source.splitlines().index("        raise ValueError('bad scale')") + 1
+    with SpinSession(run.file) as session:
+        result = session.spin("middle", source=source)
+        pid = session.kernel_pid
+        assert not result.ok and result.failure is not None
+        assert result.failure.kind == "exception"
+        assert result.failure.error == "ValueError: bad scale"
+        assert result.failure.file == str(run.file) and result.failure.line == raise_line
+        assert f'File "{run.file}", line {raise_line}, in middle' in result.failure.traceback
+        first_frame = result.failure.traceback.splitlines()[1]
+        assert first_frame.startswith(f'  File "{run.file}"'), "our own frames come first"
+        again = session.spin("middle")
+        assert again.ok and session.kernel_pid == pid
+
+
+def test_exits_inside_a_step_are_reported(flow_runs: Callable[..., FlowRun]) -> None:
+    run = flow_runs("linear_flow.py", "--scale", "3")
+    text = run.file.read_text()
+    anchor = '        self.label = "raw"\n'
+    with SpinSession(run.file) as session:
+        pid = None
+        for statement, expected in (
+            ("import sys; sys.exit(3)", "sys.exit(3)"),
+            ("import os; os._exit(4)", "exit status 4"),
+            ("import os, signal; os.kill(os.getpid(), signal.SIGSEGV)", "SIGSEGV"),
+        ):
+            source = text.replace(anchor, anchor + f"        {statement}\n")
+            result = session.spin("start", source=source)
+            assert not result.ok and expected in result.error, result.error
+            pid = pid or session.kernel_pid
+            assert session.kernel_pid == pid
+        assert session.spin("start").ok
+
+
+def test_flow_without_successful_run_says_so(tmp_path: Path) -> None:
+    folder = tmp_path / "never-run"
+    folder.mkdir()
+    shutil.copy(Path(__file__).parent / "flows" / "linear_flow.py", folder)
+    with SpinSession(folder / "linear_flow.py") as session:
+        result = session.spin("middle")
+    assert not result.ok and result.failure is not None
+    assert result.failure.code == "no-successful-run"
+    assert "no successful run" in result.error and "--run-flow" in result.error
+
+
+def test_failed_latest_run_is_skipped_and_named(tmp_path: Path) -> None:
+    good = run_flow(tmp_path / "f", "linear_flow.py")
+    text = good.file.read_text()
+    good.file.write_text(text.replace("self.total = sum", "self.total = 1 / 0 + sum"))
+    failed = subprocess.run(
+        [sys.executable, good.file.name, "run"], cwd=good.folder, capture_output=True
+    )
+    assert failed.returncode != 0
+    good.file.write_text(text)
+    with SpinSession(good.file) as session:
+        result = session.spin("end")
+        assert result.ok, result.error
+        assert result.source is not None and result.source.run_id == good.run_id
+
+
+def test_artifact_that_cannot_unpickle_names_itself(tmp_path: Path) -> None:
+    folder = tmp_path / "flow"
+    folder.mkdir()
+    (folder / "shapes.py").write_text("class Square:\n    side = 2\n")
+    flow = folder / "shape_flow.py"
+    flow.write_text(
+        "from metaflow import FlowSpec, step\n"
+        "import shapes\n\n\n"
+        "class ShapeFlow(FlowSpec):\n"
+        "    @step\n"
+        "    def start(self):\n"
+        "        self.shape = shapes.Square()\n"
+        "        self.next(self.end)\n\n"
+        "    @step\n"
+        "    def end(self):\n"
+        "        print(self.shape.side)\n\n\n"
+        "if __name__ == '__main__':\n"
+        "    ShapeFlow()\n"
+    )
+    completed = subprocess.run([sys.executable, flow.name, "run"], cwd=folder, capture_output=True)
+    assert completed.returncode == 0, completed.stderr
+    (folder / "shapes.py").unlink()
+    flow.write_text(flow.read_text().replace("import shapes\n", ""))
+    with SpinSession(flow) as session:
+        result = session.spin("end")
+    assert not result.ok
+    assert "'shape'" in result.error and "No module named 'shapes'" in result.error
+
+
+def test_killed_kernel_is_replaced(flow_runs: Callable[..., FlowRun]) -> None:
+    run = flow_runs("linear_flow.py", "--scale", "3")
+    with SpinSession(run.file) as session:
+        assert session.spin("middle").ok
+        pid = session.kernel_pid
+        assert pid is not None
+        os.kill(pid, 9)
+        result = session.spin("middle")
+        assert result.ok, result.error
+        assert session.kernel_pid not in (None, pid)
+
+
+def test_closing_the_session_stops_kernel_and_children(flow_runs: Callable[..., FlowRun]) -> None:
+    run = flow_runs("linear_flow.py", "--scale", "3")
+    session = SpinSession(run.file)
+    assert session.spin("middle").ok
+    pid = session.kernel_pid
+    session.close()
+    assert pid is not None
+    assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
