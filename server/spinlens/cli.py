@@ -114,14 +114,9 @@ class Printer:
         nxt = ", ".join(result.next_steps) or "(end)"
         if result.foreach:
             nxt += f" (foreach over {result.foreach})"
-        timings = result.timings
-        print(
-            self._paint(
-                f"✓ ok in {timings.get('total_s', 0):.2f} s (step {timings.get('step_s', 0):.2f} s); next: {nxt}",
-                "32",
-            ),
-            file=self.out,
-        )
+        total, step = result.timings.get("total_s", 0.0), result.timings.get("step_s", 0.0)
+        done = f"✓ ok in {total:.2f} s (step {step:.2f} s); next: {nxt}"
+        print(self._paint(done, "32"), file=self.out)
 
 
 def _parse_sets(pairs: Sequence[str]) -> dict[str, str]:

@@ -6,12 +6,19 @@ its bytes depend on memory layout (a read-only or strided array pickles
 differently from an equal fresh one). So we pickle into a hash instead, with
 arrays and frames reduced to their logical content: dtype, shape and a CRC of
 the data in C order, and columns one by one.
+
+A spin child would pay that CRC again for every large input its step touched,
+only to learn it is unchanged. Instead the kernel remembers each input array's
+CRC by address, and a child forked from it reuses the CRC when the kernel's
+page map shows that none of the array's pages has been written since the fork
+(a write gives the child a private copy of the page).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import os
 import sys
 import zlib
 from dataclasses import dataclass
@@ -30,6 +37,50 @@ class UnpicklableValue(Exception):
     """The value cannot be pickled, so Metaflow could not store it either."""
 
 
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+_PRESENT, _EXCLUSIVE = 1 << 63, 1 << 56
+# (data address, bytes, dtype, shape) -> CRC, for arrays the kernel fingerprinted.
+_kernel_crcs: dict[tuple[int, int, str, tuple[int, ...]], int] = {}
+_reuse_kernel_crcs = False
+
+
+def trust_kernel_pages() -> None:
+    """Called in a freshly forked spin child: kernel CRCs of unwritten arrays hold."""
+    global _reuse_kernel_crcs
+    _reuse_kernel_crcs = True
+
+
+def _pages_shared_with_kernel(address: int, size: int) -> bool:
+    """True when every page of [address, address+size) is present and still shared."""
+    numpy = sys.modules["numpy"]
+    first, last = address // _PAGE_SIZE, (address + size - 1) // _PAGE_SIZE
+    try:
+        with open("/proc/self/pagemap", "rb") as pagemap:
+            pagemap.seek(first * 8)
+            entries = numpy.frombuffer(pagemap.read((last - first + 1) * 8), dtype=numpy.uint64)
+    except OSError:
+        return False
+    if len(entries) != last - first + 1:
+        return False
+    present = (entries & numpy.uint64(_PRESENT)) != 0
+    exclusive = (entries & numpy.uint64(_EXCLUSIVE)) != 0
+    return bool(present.all() and not exclusive.any())
+
+
+def _array_crc(numpy: Any, array: Any, remember: bool) -> int:
+    if not array.nbytes:
+        return 0
+    contiguous = array.flags.c_contiguous
+    key = (array.ctypes.data, array.nbytes, array.dtype.str, array.shape)
+    if contiguous and _reuse_kernel_crcs and key in _kernel_crcs:
+        if _pages_shared_with_kernel(array.ctypes.data, array.nbytes):
+            return _kernel_crcs[key]
+    crc = zlib.crc32(memoryview(numpy.ascontiguousarray(array)).cast("B"))
+    if contiguous and remember:
+        _kernel_crcs[key] = crc
+    return crc
+
+
 def _array_content(*fields: Any) -> None:
     """Stands for an array's content in a fingerprint; never called."""
 
@@ -39,17 +90,16 @@ def _frame_content(*fields: Any) -> None:
 
 
 class _FingerprintPickler(cloudpickle.Pickler):
-    def __init__(self, file: io.BytesIO) -> None:
+    def __init__(self, file: io.BytesIO, remember: bool) -> None:
         super().__init__(file, protocol=5)
         self.data_bytes = 0
+        self.remember = remember
 
     def reducer_override(self, obj: Any) -> Any:
         numpy = sys.modules.get("numpy")
         if numpy is not None and type(obj) is numpy.ndarray and not obj.dtype.hasobject:
-            data = numpy.ascontiguousarray(obj)
-            self.data_bytes += data.nbytes
-            crc = zlib.crc32(memoryview(data).cast("B")) if data.nbytes else 0
-            return _array_content, (obj.dtype.str, obj.shape, crc)
+            self.data_bytes += obj.nbytes
+            return _array_content, (obj.dtype.str, obj.shape, _array_crc(numpy, obj, self.remember))
         pandas = sys.modules.get("pandas")
         if pandas is not None and type(obj) is pandas.DataFrame:
             columns = tuple(obj.iloc[:, i] for i in range(obj.shape[1]))
@@ -66,9 +116,10 @@ class _FingerprintPickler(cloudpickle.Pickler):
         return super().reducer_override(obj)
 
 
-def fingerprint(value: Any) -> Fingerprint:
+def fingerprint(value: Any, remember: bool = False) -> Fingerprint:
+    """The value's fingerprint; ``remember`` (in the kernel) keeps its arrays' CRCs."""
     stream = io.BytesIO()
-    pickler = _FingerprintPickler(stream)
+    pickler = _FingerprintPickler(stream, remember)
     try:
         pickler.dump(value)
     except Exception as exc:  # any pickling failure means "cannot be stored"

@@ -55,7 +55,7 @@ class InputStore:
                     self.errors[key] = reason
                 continue
             try:
-                self.fingerprints[key] = fingerprint(value)
+                self.fingerprints[key] = fingerprint(value, remember=keep)
             except UnpicklableValue:
                 pass
             if keep:

@@ -28,6 +28,7 @@ from typing import Any
 
 from . import events
 from .errors import SpinError
+from .fingerprint import trust_kernel_pages
 from .flow_analysis import analyze_file
 from .flow_loader import drop_changed_user_modules, user_module_files
 from .inputs import InputStore
@@ -347,6 +348,7 @@ def _child_main(
 
     os.setpgid(0, 0)
     _die_with_parent()
+    trust_kernel_pages()
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     os.dup2(out_w, 1)
     os.dup2(err_w, 2)

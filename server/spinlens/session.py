@@ -231,10 +231,11 @@ class SpinSession:
         except SpinError as exc:
             return events.Failed(spin_id=spin_id, kind="setup", error=str(exc), code="syntax-error")
         if flow.step(step) is None:
+            steps = ", ".join(flow.step_names)
             return events.Failed(
                 spin_id=spin_id,
                 kind="setup",
-                error=f"Flow {flow.name} has no step '{step}'. Steps: {', '.join(flow.step_names)}.",
+                error=f"Flow {flow.name} has no step '{step}'. Steps: {steps}.",
                 code="unknown-step",
             )
         return None

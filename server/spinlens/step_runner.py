@@ -9,6 +9,7 @@ outputs by Metaflow's persistence rules without writing anything anywhere.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import os
 import reprlib
 import sys
@@ -287,17 +288,12 @@ class StepRun:
             runner._exec_step_function(step_func, step_func, input_obj)
         except SystemExit as exc:
             self.timings["step_s"] = time.perf_counter() - step_started
-            raise StepFailed(
-                events.Failed(
-                    spin_id=spec.spin_id,
-                    kind="exit",
-                    error=f"The step called sys.exit({exc.code!r}); a step should end with self.next().",
-                    traceback=_format_user_traceback(exc, spec.flow_file),
-                    file=_user_frame(exc.__traceback__, spec.flow_file)[0],
-                    line=_user_frame(exc.__traceback__, spec.flow_file)[1],
-                    timings=self.timings,
-                )
-            ) from None
+            failure = _failure(spec, "exit", exc, self.timings)
+            failure = dataclasses.replace(
+                failure,
+                error=f"The step called sys.exit({exc.code!r}); end a step with self.next().",
+            )
+            raise StepFailed(failure) from None
         except Exception as exc:
             self.timings["step_s"] = time.perf_counter() - step_started
             raise StepFailed(_failure(spec, "exception", exc, self.timings)) from None

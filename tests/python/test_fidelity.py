@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+
 from flowruns import FlowRun, assert_same, tree_digest
 from spinlens import SpinSession
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from spinlens.flow_analysis import (
     FlowAnalysisError,
     FlowFileAnalysis,

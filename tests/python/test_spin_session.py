@@ -10,7 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flowruns import FlowRun, run_flow
-
 from spinlens import SpinSession
 
 
