@@ -14,6 +14,7 @@ from typing import TextIO
 
 from . import events
 from .errors import SpinError
+from .metaflow_env import ensure_user
 from .session import SpinResult, SpinSession
 
 EXIT_FAILED = 1
@@ -252,6 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    ensure_user()  # for --run-flow's `python flow.py run`
     try:
         return int(args.handler(args))
     except SpinError as exc:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import codecs
 import ctypes
-import getpass
 import importlib
 import os
 import select
@@ -33,6 +32,7 @@ from .flow_analysis import analyze_file
 from .flow_loader import drop_changed_user_modules, user_module_files
 from .inputs import InputStore
 from .ipc import ChannelClosed, recv_frame, send_frame
+from .metaflow_env import ensure_user
 from .resolve import Resolved, Target, resolve
 from .step_runner import SpinSpec, StepFailed, StepRun
 
@@ -407,8 +407,7 @@ def main(argv: list[str] | None = None) -> None:
     os.chdir(root)
     sys.path.insert(0, root)
     sys.argv = [flow_file]
-    # Metaflow refuses to work without a user name; CI machines often have none.
-    os.environ.setdefault("USERNAME", os.environ.get("USER") or getpass.getuser())
+    ensure_user()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the session's to handle
     sock = socket.socket(fileno=args.fd)
     kernel = Kernel(sock, flow_file)

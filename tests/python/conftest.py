@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 
 from flowruns import FlowRun, run_flow
+from spinlens.metaflow_env import ensure_user
 
 
 @pytest.fixture(scope="session", autouse=True)
 def metaflow_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Keep Metaflow's user name and client cache inside the test session."""
     saved = dict(os.environ)
-    os.environ.setdefault("USERNAME", "spinlens-tests")
+    ensure_user()
     os.environ["METAFLOW_CLIENT_CACHE_PATH"] = str(tmp_path_factory.mktemp("client-cache"))
     os.environ.pop("METAFLOW_DATASTORE_SYSROOT_LOCAL", None)
     yield
