@@ -4,10 +4,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.spinlens-installed
-# Metaflow needs a user name; CI machines often have none in the environment.
-ifeq ($(strip $(USERNAME)$(USER)),)
-export USERNAME := $(shell id -un 2>/dev/null || echo spinlens)
-endif
 
 .PHONY: demo test lint bench clean
 

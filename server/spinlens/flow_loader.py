@@ -31,9 +31,10 @@ def load_flow_module(path: str, source: str | None = None) -> types.ModuleType:
     return module
 
 
-def user_module_files(root: str) -> dict[str, float]:
-    """Modules imported from the user's project (under root, outside site-packages)."""
-    found: dict[str, float] = {}
+def user_module_files(root: str) -> dict[str, tuple[str, float]]:
+    """Modules imported from the user's project (under root, outside site-packages):
+    name -> (file, mtime). Walks all of sys.modules, so the kernel does it once."""
+    found: dict[str, tuple[str, float]] = {}
     root_path = os.path.realpath(root) + os.sep
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
@@ -43,21 +44,28 @@ def user_module_files(root: str) -> dict[str, float]:
         if not real.startswith(root_path) or "site-packages" in real:
             continue
         try:
-            found[name] = os.stat(real).st_mtime
+            found[name] = (real, os.stat(real).st_mtime)
         except OSError:
-            found[name] = -1.0
+            found[name] = (real, -1.0)
     return found
 
 
-def drop_changed_user_modules(root: str, snapshot: dict[str, float]) -> list[str]:
+def drop_changed_user_modules(snapshot: dict[str, tuple[str, float]]) -> list[str]:
     """Forget the user's modules if any changed on disk since the snapshot.
 
     All of them go, not just the changed ones: an unchanged module may hold
-    names imported from a changed one.
+    names imported from a changed one. Modules first imported after the
+    snapshot are not in a forked child's sys.modules, so they load fresh anyway.
     """
-    current = user_module_files(root)
-    changed = [name for name, mtime in current.items() if snapshot.get(name) != mtime]
+    changed = []
+    for name, (path, mtime) in snapshot.items():
+        try:
+            current = os.stat(path).st_mtime
+        except OSError:
+            current = -1.0
+        if current != mtime:
+            changed.append(name)
     if changed:
-        for name in current:
+        for name in snapshot:
             sys.modules.pop(name, None)
     return changed

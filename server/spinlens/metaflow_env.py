@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import getpass
 import os
+
+FALLBACK_USER = "spinlens"
 
 
 def ensure_user() -> None:
-    """Metaflow refuses to work without a user name, which CI machines often lack."""
-    if not (os.environ.get("USERNAME") or os.environ.get("USER")):
-        try:
-            name = getpass.getuser()
-        except (KeyError, OSError):
-            name = "spinlens"
-        os.environ["USERNAME"] = name or "spinlens"
+    """Give Metaflow a user name when the environment has no usable one.
+
+    Metaflow reads SUDO_USER, USERNAME and USER and refuses "root", so a CI
+    machine running as root with none of them set cannot run or read flows.
+    """
+    names = [os.environ.get(var) for var in ("SUDO_USER", "USERNAME", "USER")]
+    if not any(name and name != "root" for name in names):
+        os.environ["USERNAME"] = FALLBACK_USER

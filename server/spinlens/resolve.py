@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from metaflow import Run, Step, Task
+from metaflow import Flow, Run, Step, Task
 from metaflow.datastore import FlowDataStore
-from metaflow.exception import MetaflowNotFound
+from metaflow.exception import MetaflowNamespaceMismatch, MetaflowNotFound
 from metaflow.plugins import DATASTORES
 
 from .errors import NoSuccessfulRun, SpinError
@@ -76,22 +76,22 @@ def _task_inputs(task: Task, like: Task | None = None) -> TaskInputs:
 
 
 def _find_run(flow: str, run_id: str | None) -> Run:
-    from metaflow import Flow
-
     if run_id is not None:
         try:
             return Run(f"{flow}/{run_id}", _namespace_check=False)
         except MetaflowNotFound:
             raise SpinError(f"Run {flow}/{run_id} does not exist.") from None
-    try:
-        flow_obj = Flow(flow, _namespace_check=False)
-    except MetaflowNotFound:
-        raise NoSuccessfulRun(flow, None) from None
+    # The user's own runs first (Metaflow's default namespace), then anyone's.
     latest = None
-    for run in flow_obj:
-        latest = latest or run.id
-        if run.successful:
-            return run
+    for namespaced in (True, False):
+        try:
+            runs = Flow(flow, _namespace_check=namespaced)
+        except (MetaflowNotFound, MetaflowNamespaceMismatch):
+            continue
+        for run in runs:
+            latest = latest or run.id
+            if run.successful:
+                return run
     raise NoSuccessfulRun(flow, latest)
 
 
