@@ -1,6 +1,8 @@
 """Run one step, once, inside a spin child forked from the kernel.
 
-Everything here happens in the child: it executes the flow file's current text,
+Everything here runs in the child, but is imported by the kernel, so Metaflow's
+task machinery is already in memory when a child is forked. The child executes
+the flow file's current text,
 binds the inputs the kernel holds, runs the step the way Metaflow's task runner
 does (reusing its foreach, iteration and parameter set-up), and works out the
 outputs by Metaflow's persistence rules without writing anything anywhere.
@@ -19,6 +21,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import FunctionType, MethodType
 from typing import Any
+
+from metaflow.datastore import Inputs
+from metaflow.metaflow_current import current
+from metaflow.parameters import Parameter
+from metaflow.task import MetaflowTask
+from metaflow.user_configs.config_parameters import ConfigValue
+from metaflow.util import get_username, resolve_identity
 
 from . import events
 from .errors import SpinError
@@ -155,8 +164,6 @@ def _apply_overrides(spec: SpinSpec, parents: list[ArtifactTable]) -> None:
 
 
 def _config_options(cls: type, parameters: ArtifactTable) -> dict[str, Any]:
-    from metaflow.user_configs.config_parameters import ConfigValue
-
     options: dict[str, Any] = {}
     for var, param in cls._get_parameters():  # type: ignore[attr-defined]
         if getattr(param, "IS_CONFIG_PARAMETER", False) and var in parameters:
@@ -169,8 +176,6 @@ def _config_options(cls: type, parameters: ArtifactTable) -> dict[str, Any]:
 
 def _persisted_attributes(flow: Any) -> dict[str, Any]:
     """The attributes Metaflow's TaskDataStore.persist would save, by its rules."""
-    from metaflow.parameters import Parameter
-
     found: dict[str, Any] = {}
     cls = flow.__class__
     for var in dir(flow):
@@ -214,11 +219,6 @@ class StepRun:
         self.flow: Any = None
 
     def run(self) -> events.Finished:
-        from metaflow.datastore import Inputs
-        from metaflow.metaflow_current import current
-        from metaflow.task import MetaflowTask
-        from metaflow.util import get_username, resolve_identity
-
         spec, source = self.spec, self.resolved.source
         started = time.perf_counter()
         try:
