@@ -50,30 +50,47 @@ def trust_kernel_pages() -> None:
     _reuse_kernel_crcs = True
 
 
-def _pages_shared_with_kernel(address: int, size: int) -> bool:
-    """True when every page of [address, address+size) is present and still shared."""
-    numpy = sys.modules["numpy"]
-    first, last = address // _PAGE_SIZE, (address + size - 1) // _PAGE_SIZE
-    try:
-        with open("/proc/self/pagemap", "rb") as pagemap:
-            pagemap.seek(first * 8)
-            entries = numpy.frombuffer(pagemap.read((last - first + 1) * 8), dtype=numpy.uint64)
-    except OSError:
-        return False
-    if len(entries) != last - first + 1:
-        return False
-    present = (entries & numpy.uint64(_PRESENT)) != 0
-    exclusive = (entries & numpy.uint64(_EXCLUSIVE)) != 0
-    return bool(present.all() and not exclusive.any())
+class _PageMap:
+    """Reads /proc/self/pagemap, opened once per fingerprint (opening costs more
+    than reading a column's entries)."""
+
+    def __init__(self) -> None:
+        self._file: io.BufferedReader | None = None
+
+    def shared_with_kernel(self, address: int, size: int) -> bool:
+        """True when every page of [address, address+size) is present and still shared.
+
+        Only the range's own pages are read: touching the Python object that owns
+        the buffer (its refcount) would itself make the first page private.
+        """
+        numpy = sys.modules["numpy"]
+        first, last = address // _PAGE_SIZE, (address + size - 1) // _PAGE_SIZE
+        try:
+            if self._file is None:
+                self._file = open("/proc/self/pagemap", "rb")  # noqa: SIM115
+            self._file.seek(first * 8)
+            raw = self._file.read((last - first + 1) * 8)
+        except OSError:
+            return False
+        if len(raw) != (last - first + 1) * 8:
+            return False
+        entries = numpy.frombuffer(raw, dtype=numpy.uint64)
+        present = (entries & numpy.uint64(_PRESENT)) != 0
+        exclusive = (entries & numpy.uint64(_EXCLUSIVE)) != 0
+        return bool(present.all() and not exclusive.any())
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
 
 
-def _array_crc(numpy: Any, array: Any, remember: bool) -> int:
+def _array_crc(numpy: Any, array: Any, remember: bool, pagemap: _PageMap) -> int:
     if not array.nbytes:
         return 0
     contiguous = array.flags.c_contiguous
     key = (array.ctypes.data, array.nbytes, array.dtype.str, array.shape)
     if contiguous and _reuse_kernel_crcs and key in _kernel_crcs:
-        if _pages_shared_with_kernel(array.ctypes.data, array.nbytes):
+        if pagemap.shared_with_kernel(array.ctypes.data, array.nbytes):
             return _kernel_crcs[key]
     crc = zlib.crc32(memoryview(numpy.ascontiguousarray(array)).cast("B"))
     if contiguous and remember:
@@ -94,12 +111,17 @@ class _FingerprintPickler(cloudpickle.Pickler):
         super().__init__(file, protocol=5)
         self.data_bytes = 0
         self.remember = remember
+        self.pagemap = _PageMap()
 
     def reducer_override(self, obj: Any) -> Any:
         numpy = sys.modules.get("numpy")
         if numpy is not None and type(obj) is numpy.ndarray and not obj.dtype.hasobject:
             self.data_bytes += obj.nbytes
-            return _array_content, (obj.dtype.str, obj.shape, _array_crc(numpy, obj, self.remember))
+            return _array_content, (
+                obj.dtype.str,
+                obj.shape,
+                _array_crc(numpy, obj, self.remember, self.pagemap),
+            )
         pandas = sys.modules.get("pandas")
         if pandas is not None and type(obj) is pandas.DataFrame:
             columns = tuple(obj.iloc[:, i] for i in range(obj.shape[1]))
@@ -124,5 +146,7 @@ def fingerprint(value: Any, remember: bool = False) -> Fingerprint:
         pickler.dump(value)
     except Exception as exc:  # any pickling failure means "cannot be stored"
         raise UnpicklableValue(f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        pickler.pagemap.close()
     data = stream.getbuffer()
     return Fingerprint(hashlib.sha1(data).hexdigest(), data.nbytes + pickler.data_bytes)
