@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import ctypes
+import dataclasses
 import gc
 import importlib
 import os
@@ -68,10 +69,16 @@ def _describe_exit(status: int) -> tuple[str, str]:
 @dataclass
 class Child:
     pid: int
-    spin_id: str
     sock: socket.socket
     streams: dict[int, str] = field(default_factory=dict)  # fd -> stream name
     decoders: dict[int, Any] = field(default_factory=dict)
+    spin_id: str = ""  # set when the child is given a spin
+
+    def alive(self) -> bool:
+        try:
+            return os.waitpid(self.pid, os.WNOHANG) == (0, 0)
+        except ChildProcessError:
+            return False
 
     def kill(self) -> None:
         for kill in (lambda: os.killpg(self.pid, signal.SIGKILL), lambda: os.kill(self.pid, 9)):
@@ -100,7 +107,10 @@ class Kernel:
         self.root = os.path.dirname(flow_file)
         self.store = InputStore()
         self.loaded: tuple[Target, Resolved] | None = None
-        self.parked: Child | None = None
+        self.parked: Child | None = None  # ran the latest spin; serves its values
+        # Forked ahead, idle, for the next spin of the loaded target: a fork of a
+        # kernel holding large inputs costs ~15 ms, better paid between spins.
+        self.spare: tuple[Target, Child] | None = None
         self.pending: deque[dict[str, Any]] = deque()
         self.module_snapshot: dict[str, tuple[str, float]] = {}
         self.dying: list[int] = []  # killed children not yet reaped
@@ -143,6 +153,7 @@ class Kernel:
 
     def shutdown(self) -> None:
         self._release_parked()
+        self._take_spare(None)
         self._reap_dying(wait=True)
 
     # -- inputs ---------------------------------------------------------------
@@ -189,12 +200,15 @@ class Kernel:
             emit(events.Progress(spin_id=spec.spin_id, message=message))
 
         prepare_started = time.perf_counter()
+        child = self._take_spare(target)
         try:
             resolved, warm = self._prepare(target, progress)
         except SpinError as exc:
+            self._end(child)
             emit(events.Failed(spin_id=spec.spin_id, kind="setup", error=str(exc), code=exc.code))
             return
         except Exception as exc:  # a Metaflow or datastore error: report, keep serving
+            self._end(child)
             emit(
                 events.Failed(
                     spin_id=spec.spin_id, kind="setup", error=f"{type(exc).__name__}: {exc}"
@@ -212,11 +226,33 @@ class Kernel:
                 warm=warm,
             )
         )
-        child = self._fork(spec, resolved)
-        self._reap_dying()
+        if child is None:
+            child = self._fork(resolved)
+        child.spin_id = spec.spin_id
+        send_frame(child.sock, {"op": "run", "spec": dataclasses.asdict(spec)})
         self._watch(child, prepare_s)
+        self._reap_dying()
+        self.spare = (target, self._fork(resolved))
 
-    def _fork(self, spec: SpinSpec, resolved: Resolved) -> Child:
+    def _take_spare(self, target: Target | None) -> Child | None:
+        """The idle child forked for this target, if it is still good; else end it."""
+        if self.spare is None:
+            return None
+        spare_target, child = self.spare
+        self.spare = None
+        if spare_target == target and child.alive():
+            return child
+        self._end(child)
+        return None
+
+    def _end(self, child: Child | None) -> None:
+        if child is not None:
+            child.kill()
+            child.close()
+            self.dying.append(child.pid)
+
+    def _fork(self, resolved: Resolved) -> Child:
+        """A child bound to these inputs, waiting for its spin."""
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         parent_sock, child_sock = socket.socketpair()
@@ -231,15 +267,17 @@ class Kernel:
             try:
                 self.sock.close()
                 parent_sock.close()
+                if self.parked is not None:  # another child's channels are not ours
+                    self.parked.close()
                 for fd in (out_r, err_r):
                     os.close(fd)
-                _child_main(self, spec, resolved, child_sock, out_w, err_w)
+                _child_main(self, resolved, child_sock, out_w, err_w)
             finally:
                 os._exit(0)
         for fd in (out_w, err_w):
             os.close(fd)
         child_sock.close()
-        child = Child(pid, spec.spin_id, parent_sock, {out_r: "stdout", err_r: "stderr"})
+        child = Child(pid, parent_sock, {out_r: "stdout", err_r: "stderr"})
         for fd in child.streams:
             child.decoders[fd] = codecs.getincrementaldecoder("utf-8")(errors="replace")
         return child
@@ -317,11 +355,8 @@ class Kernel:
 
     def _release_parked(self) -> None:
         """End the parked child; reaping it waits until after the next fork."""
-        if self.parked is not None:
-            self.parked.kill()
-            self.parked.close()
-            self.dying.append(self.parked.pid)
-            self.parked = None
+        self._end(self.parked)
+        self.parked = None
 
     def _reap_dying(self, wait: bool = False) -> None:
         for pid in list(self.dying):
@@ -356,7 +391,6 @@ class Kernel:
 
 def _child_main(
     kernel: Kernel,
-    spec: SpinSpec,
     resolved: Resolved,
     sock: socket.socket,
     out_w: int,
@@ -376,6 +410,11 @@ def _child_main(
     def emit(event: events.Event) -> None:
         send_frame(sock, {"op": "event", **events.to_dict(event)})
 
+    try:
+        header, _ = recv_frame(sock)  # a spare waits here until it is given a spin
+    except ChannelClosed:
+        return
+    spec = SpinSpec(**header["spec"])
     changed = drop_changed_user_modules(kernel.module_snapshot)
     if changed:
         print(
