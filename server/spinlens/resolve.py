@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from metaflow import Flow, Run, Step, Task
+from metaflow.client.filecache import FileBlobCache, FileCache, TaskMetadataCache
 from metaflow.datastore import FlowDataStore
 from metaflow.exception import MetaflowNamespaceMismatch, MetaflowNotFound
 from metaflow.plugins import DATASTORES
@@ -47,6 +48,13 @@ class Resolved:
 
 
 _flow_datastores: dict[tuple[str, str, str], FlowDataStore] = {}
+_file_caches: list[FileCache] = []
+
+
+def _file_cache() -> FileCache:
+    if not _file_caches:
+        _file_caches.append(FileCache())
+    return _file_caches[0]
 
 
 def _task_inputs(task: Task, like: Task | None = None) -> TaskInputs:
@@ -68,6 +76,15 @@ def _task_inputs(task: Task, like: Task | None = None) -> TaskInputs:
             raise SpinError(f"Datastore type '{ds_type}' of {task.pathspec} is not available here.")
         impls[0].datastore_root = ds_root
         flow_ds = FlowDataStore(flow, environment=None, storage_impl=impls[0], ds_root=ds_root)
+        # Share the Client's cache of decompressed blobs and task metadata (as
+        # Metaflow's spin does): a cold kernel then skips the gunzip of inputs
+        # any earlier spin or Client read already unpacked. It lives outside the
+        # run's datastore (METAFLOW_CLIENT_CACHE_PATH).
+        cache = _file_cache()
+        flow_ds.set_metadata_cache(TaskMetadataCache(cache, ds_type, ds_root, flow))
+        flow_ds.ca_store.set_blob_cache(
+            FileBlobCache(cache, FileCache.flow_ds_id(ds_type, ds_root, flow))
+        )
         _flow_datastores[key] = flow_ds
     task_ds = flow_ds.get_task_datastore(
         run_id, step, task_id, attempt=task.current_attempt, mode="r"
