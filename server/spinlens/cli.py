@@ -21,7 +21,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_CANCELLED = 130
 
-_STATUS_COLOURS = {"new": "36", "changed": "33", "unchanged": "32", "removed": "31"}
+_STATUS_COLOURS = {"new": "36", "changed": "33", "unchanged": "32"}
 
 
 def _human_size(size: int | None) -> str:

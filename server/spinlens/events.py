@@ -10,7 +10,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 Status = Literal["new", "changed", "unchanged"]
-SourceStatus = Literal["new", "changed", "unchanged", "removed"]
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,7 @@ class Artifact:
     size: int | None  # bytes when stored (pickled), None if unknown
     summary: str  # short, truncated repr
     vs_inputs: Status
-    vs_source: SourceStatus
+    vs_source: Status
     error: str | None = None  # e.g. the value cannot be pickled
     event: Literal["artifact"] = "artifact"
 

@@ -440,12 +440,12 @@ def _child_main(
             header, _ = recv_frame(sock)
         except ChannelClosed:
             return
-        output = run.outputs.get(header.get("name", ""))
-        if output is None:
+        value_of = run.outputs.get(header.get("name", ""))
+        if value_of is None:
             send_frame(sock, {"op": "error", "error": f"No artifact named {header.get('name')!r}."})
             continue
         try:
-            payload = cloudpickle.dumps(output.value_getter(), protocol=5)
+            payload = cloudpickle.dumps(value_of(), protocol=5)
         except Exception as exc:  # unpicklable or unloadable value
             send_frame(sock, {"op": "error", "error": f"{type(exc).__name__}: {exc}"})
             continue

@@ -57,44 +57,34 @@ class SpinSpec:
     artifacts_module: str | None = None
 
 
-@dataclass
-class Output:
-    name: str
-    value_getter: Callable[[], Any]
-    event: events.Artifact
-
-
 class StepFailed(Exception):
     def __init__(self, failure: events.Failed) -> None:
         super().__init__(failure.error)
         self.failure = failure
 
 
+def _is_library_frame(filename: str) -> bool:
+    path = os.path.abspath(filename)
+    return path.startswith(_SPINLENS_DIR) or "site-packages" in path
+
+
 def _user_frame(tb: Any, flow_file: str) -> tuple[str | None, int | None]:
-    """The innermost frame in the user's own code: where the error points."""
+    """The innermost frame in the user's own code (the flow's folder): where the
+    error points."""
     best: tuple[str | None, int | None] = (None, None)
-    root = os.path.dirname(os.path.abspath(flow_file))
+    root = os.path.dirname(os.path.abspath(flow_file)) + os.sep
     for frame in traceback.extract_tb(tb):
-        path = os.path.abspath(frame.filename)
-        if path.startswith(_SPINLENS_DIR) or "site-packages" in path:
-            continue
-        if path == os.path.abspath(flow_file) or path.startswith(root + os.sep):
+        if not _is_library_frame(frame.filename) and (
+            os.path.abspath(frame.filename) + os.sep
+        ).startswith(root):
             best = (frame.filename, frame.lineno)
     return best
 
 
-def _format_user_traceback(exc: BaseException, flow_file: str) -> str:
-    """The traceback from the first user frame on, without our own frames."""
+def _format_user_traceback(exc: BaseException) -> str:
+    """The traceback from the first non-library frame on, without our own frames."""
     frames = traceback.extract_tb(exc.__traceback__)
-    first = next(
-        (
-            i
-            for i, frame in enumerate(frames)
-            if not os.path.abspath(frame.filename).startswith(_SPINLENS_DIR)
-            and "site-packages" not in frame.filename
-        ),
-        0,
-    )
+    first = next((i for i, f in enumerate(frames) if not _is_library_frame(f.filename)), 0)
     lines = ["Traceback (most recent call last):\n"]
     lines += traceback.format_list(frames[first:])
     lines += traceback.format_exception_only(type(exc), exc)
@@ -112,7 +102,7 @@ def _failure(
         spin_id=spec.spin_id,
         kind=kind,  # type: ignore[arg-type]
         error=message,
-        traceback=_format_user_traceback(exc, spec.flow_file),
+        traceback=_format_user_traceback(exc),
         file=file,
         line=line,
         timings=timings,
@@ -189,6 +179,12 @@ def _persisted_attributes(flow: Any) -> dict[str, Any]:
     return found
 
 
+def _status(keys: list[str], same_as: Callable[[str], bool]) -> events.Status:
+    if not keys:
+        return "new"
+    return "unchanged" if any(same_as(key) for key in keys) else "changed"
+
+
 def _type_name(value: Any) -> str:
     cls = type(value)
     return (
@@ -215,7 +211,7 @@ class StepRun:
         self.store = store
         self.emit = emit
         self.timings: dict[str, float] = {}
-        self.outputs: dict[str, Output] = {}
+        self.outputs: dict[str, Callable[[], Any]] = {}  # name -> value getter
         self.flow: Any = None
 
     def run(self) -> events.Finished:
@@ -328,59 +324,55 @@ class StepRun:
     def _collect_outputs(self, flow: Any, parents: list[ArtifactTable]) -> None:
         table: ArtifactTable = flow._datastore
         attributes = _persisted_attributes(flow)
-        source = self.resolved.source_task
-        source_objects = source.objects if source else {}
-        names = sorted(set(table._objects) | set(attributes))
-        # Untouched pass-throughs cost nothing to report; report them first.
-        names.sort(key=lambda n: n in attributes)
+        # Untouched pass-throughs cost nothing to describe: they go first.
+        names = sorted(set(table._objects) | set(attributes), key=lambda n: (n in attributes, n))
         for name in names:
-            key = table._objects.get(name)
-            touched = name in attributes
-            error = None
-            fp: Fingerprint | None
-            if touched:
-                value = attributes[name]
-                try:
-                    fp = fingerprint(value)
-                except UnpicklableValue as exc:
-                    fp, error = None, f"cannot be pickled, so Metaflow could not store it: {exc}"
-                getter: Callable[[], Any] = lambda value=value: value  # noqa: E731
+            if name in attributes:
+                self.outputs[name] = lambda value=attributes[name]: value
             else:
-                fp = self.store.fingerprints.get(key or "")
-                getter = lambda name=name: table[name]  # noqa: E731
-            input_keys = [t._objects[name] for t in parents if name in t]
-            input_fps = [self.store.fingerprints.get(k) for k in input_keys]
-            if not input_keys:
-                vs_inputs = "new"
-            elif (not touched and key in input_keys) or (
-                fp is not None and any(f is not None and f.digest == fp.digest for f in input_fps)
-            ):
-                vs_inputs = "unchanged"
-            else:
-                vs_inputs = "changed"
-            source_key = source_objects.get(name)
-            if source_key is None:
-                vs_source = "new"
-            elif not touched and key == source_key:
-                vs_source = "unchanged"
-            else:
-                source_fp = self.store.fingerprints.get(source_key)
-                same = fp is not None and source_fp is not None and source_fp.digest == fp.digest
-                vs_source = "unchanged" if same else "changed"
-            if touched:
-                value, known = attributes[name], True
-            else:
-                value, known = self.store.values.get(key or ""), key in self.store.values
-            event = events.Artifact(
-                spin_id=self.spec.spin_id,
-                name=name,
-                type=_type_name(value) if known else str(table._info.get(name, {}).get("type")),
-                size=fp.size if fp else table._info.get(name, {}).get("size"),
-                summary=_summary(value) if known else "(not loaded)",
-                vs_inputs=vs_inputs,  # type: ignore[arg-type]
-                vs_source=vs_source,  # type: ignore[arg-type]
-                error=error,
-            )
-            self.outputs[name] = Output(name, getter, event)
-            if not name.startswith("_"):
-                self.emit(event)
+                self.outputs[name] = lambda name=name: table[name]
+            if not name.startswith("_"):  # internal ones are kept for fetch, not reported
+                self.emit(self._describe(name, table, attributes, parents))
+
+    def _describe(
+        self,
+        name: str,
+        table: ArtifactTable,
+        attributes: dict[str, Any],
+        parents: list[ArtifactTable],
+    ) -> events.Artifact:
+        """One output, compared with the inputs and with the source task's output."""
+        touched = name in attributes
+        key = table._objects.get(name)
+        error = None
+        fp: Fingerprint | None
+        if touched:
+            value, known = attributes[name], True
+            try:
+                fp = fingerprint(value)
+            except UnpicklableValue as exc:
+                fp, error = None, f"cannot be pickled, so Metaflow could not store it: {exc}"
+        else:
+            value, known = self.store.values.get(key or ""), key in self.store.values
+            fp = self.store.fingerprints.get(key or "")
+
+        def same_as(other_key: str) -> bool:
+            if not touched and other_key == key:
+                return True
+            other = self.store.fingerprints.get(other_key)
+            return fp is not None and other is not None and other.digest == fp.digest
+
+        input_keys = [t._objects[name] for t in parents if name in t]
+        source = self.resolved.source_task
+        source_key = source.objects.get(name) if source else None
+        info = table._info.get(name, {})
+        return events.Artifact(
+            spin_id=self.spec.spin_id,
+            name=name,
+            type=_type_name(value) if known else str(info.get("type")),
+            size=fp.size if fp else info.get("size"),
+            summary=_summary(value) if known else "(not loaded)",
+            vs_inputs=_status(input_keys, same_as),
+            vs_source=_status([source_key] if source_key else [], same_as),
+            error=error,
+        )
