@@ -19,6 +19,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check server tests bench examples
 	$(BIN)/ruff format --check server tests bench examples
+	$(BIN)/mypy server/spinlens
 
 test: lint
 	$(BIN)/python -m pytest

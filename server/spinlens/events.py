@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 Status = Literal["new", "changed", "unchanged"]
+Stream = Literal["stdout", "stderr"]
+FailureKind = Literal["setup", "exception", "exit", "crash", "cancelled"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class Progress:
 @dataclass(frozen=True)
 class Log:
     spin_id: str
-    stream: Literal["stdout", "stderr"]
+    stream: Stream
     text: str
     event: Literal["log"] = "log"
 
@@ -77,7 +79,7 @@ class Finished:
 @dataclass(frozen=True)
 class Failed:
     spin_id: str
-    kind: Literal["setup", "exception", "exit", "crash", "cancelled"]
+    kind: FailureKind
     error: str
     code: str | None = None  # machine-readable cause, e.g. "no-successful-run"
     traceback: str | None = None

@@ -53,7 +53,7 @@ def _die_with_parent() -> None:
         pass  # not Linux: the parked child still exits on EOF
 
 
-def _describe_exit(status: int) -> tuple[str, str]:
+def _describe_exit(status: int) -> tuple[events.FailureKind, str]:
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         name = signal.Signals(sig).name
@@ -70,7 +70,7 @@ def _describe_exit(status: int) -> tuple[str, str]:
 class Child:
     pid: int
     sock: socket.socket
-    streams: dict[int, str] = field(default_factory=dict)  # fd -> stream name
+    streams: dict[int, events.Stream] = field(default_factory=dict)  # fd -> stream
     decoders: dict[int, Any] = field(default_factory=dict)
     spin_id: str = ""  # set when the child is given a spin
 
@@ -293,7 +293,7 @@ class Kernel:
                 return
             text = child.decoders[fd].decode(data)
             if text:
-                log = events.Log(spin_id=child.spin_id, stream=child.streams[fd], text=text)  # type: ignore[arg-type]
+                log = events.Log(spin_id=child.spin_id, stream=child.streams[fd], text=text)
                 send_frame(self.sock, {"op": "event", **events.to_dict(log)})
             if not drain:
                 return
@@ -301,7 +301,8 @@ class Kernel:
     def _watch(self, child: Child, prepare_s: float) -> None:
         terminal: str | None = None
         while terminal is None:
-            readable, _, _ = select.select([self.sock, child.sock, *child.streams], [], [])
+            watched: list[socket.socket | int] = [self.sock, child.sock, *child.streams]
+            readable, _, _ = select.select(watched, [], [])
             for fd in list(child.streams):
                 if fd in readable:
                     self._forward_logs(child, fd)
@@ -350,7 +351,7 @@ class Kernel:
             self._forward_logs(child, fd, drain=True)
         status = child.reap()
         kind, message = _describe_exit(status)
-        failure = events.Failed(spin_id=child.spin_id, kind=kind, error=message)  # type: ignore[arg-type]
+        failure = events.Failed(spin_id=child.spin_id, kind=kind, error=message)
         send_frame(self.sock, {"op": "event", **events.to_dict(failure)})
 
     def _release_parked(self) -> None:

@@ -105,7 +105,7 @@ def _find_run(flow: str, run_id: str | None) -> Run:
             runs = Flow(flow, _namespace_check=namespaced)
         except (MetaflowNotFound, MetaflowNamespaceMismatch):
             continue
-        for run in runs:
+        for run in runs.runs():
             latest = latest or run.id
             if run.successful:
                 return run
@@ -169,6 +169,8 @@ def resolve(target: Target) -> Resolved:
     task = _pick_task(run, target)
     if target.step == "start":  # Metaflow names the first step so
         params = Step(f"{run.pathspec}/_parameters", _namespace_check=False).task
+        if params is None:
+            raise SpinError(f"Run {run.pathspec} records no parameters task.")
         parent_tasks = [params]
     else:
         parent_tasks = _ordered_parents(task, list(task.parent_tasks))

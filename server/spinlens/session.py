@@ -22,12 +22,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import events
 from .errors import SpinError
+from .events import (
+    Artifact,
+    Event,
+    Failed,
+    Finished,
+    Log,
+    SourceInfo,
+    Started,
+    from_dict,
+)
 from .flow_analysis import FlowAnalysisError, FlowInfo, analyze_file, analyze_source
 from .ipc import ChannelClosed, recv_frame, send_frame
 
-EventHandler = Callable[[events.Event], None]
+EventHandler = Callable[[Event], None]
 
 _PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
 
@@ -41,13 +50,13 @@ class SpinResult:
     spin_id: str
     step: str
     status: str  # "ok" or "failed"
-    events: list[events.Event]
-    source: events.SourceInfo | None = None
+    events: list[Event]
+    source: SourceInfo | None = None
     next_steps: tuple[str, ...] = ()
     foreach: str | None = None
     removed: tuple[str, ...] = ()  # artifacts of the source task this spin no longer makes
     timings: dict[str, float] = field(default_factory=dict)
-    failure: events.Failed | None = None
+    failure: Failed | None = None
     artifacts: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -63,17 +72,15 @@ class SpinResult:
         return self._stream("stderr")
 
     @property
-    def artifact_events(self) -> dict[str, events.Artifact]:
-        return {e.name: e for e in self.events if isinstance(e, events.Artifact)}
+    def artifact_events(self) -> dict[str, Artifact]:
+        return {e.name: e for e in self.events if isinstance(e, Artifact)}
 
     @property
     def error(self) -> str | None:
         return self.failure.error if self.failure else None
 
     def _stream(self, stream: str) -> str:
-        return "".join(
-            e.text for e in self.events if isinstance(e, events.Log) and e.stream == stream
-        )
+        return "".join(e.text for e in self.events if isinstance(e, Log) and e.stream == stream)
 
 
 class LazyArtifacts(Mapping[str, Any]):
@@ -224,15 +231,15 @@ class SpinSession:
         except FlowAnalysisError as exc:
             raise SpinError(str(exc)) from None
 
-    def _precheck(self, spin_id: str, step: str, source: str | None) -> events.Failed | None:
+    def _precheck(self, spin_id: str, step: str, source: str | None) -> Failed | None:
         """Catch a syntax error or an unknown step before any process work."""
         try:
             flow = self._flow_info(source)
         except SpinError as exc:
-            return events.Failed(spin_id=spin_id, kind="setup", error=str(exc), code="syntax-error")
+            return Failed(spin_id=spin_id, kind="setup", error=str(exc), code="syntax-error")
         if flow.step(step) is None:
             steps = ", ".join(flow.step_names)
-            return events.Failed(
+            return Failed(
                 spin_id=spin_id,
                 kind="setup",
                 error=f"Flow {flow.name} has no step '{step}'. Steps: {steps}.",
@@ -280,13 +287,13 @@ class SpinSession:
             "artifacts_module": os.path.abspath(artifacts_module) if artifacts_module else None,
         }
         started = time.perf_counter()
-        collected: list[events.Event] = []
+        collected: list[Event] = []
         try:
             terminal = self._request_spin(request, collected, on_event)
         except (ChannelClosed, OSError):
             output = self._kernel_output()
             self._stop_kernel()
-            terminal = events.Failed(
+            terminal = Failed(
                 spin_id=spin_id,
                 kind="crash",
                 error="The spin kernel stopped unexpectedly; the next spin starts a new one."
@@ -302,8 +309,8 @@ class SpinSession:
         return result
 
     def _request_spin(
-        self, request: dict[str, Any], collected: list[events.Event], on_event: EventHandler | None
-    ) -> events.Finished | events.Failed:
+        self, request: dict[str, Any], collected: list[Event], on_event: EventHandler | None
+    ) -> Finished | Failed:
         """Send the spin and collect its events; a kernel found dead before it
         answered (killed from outside since the last spin) is replaced once."""
         retried = False
@@ -322,8 +329,8 @@ class SpinSession:
                 self._stop_kernel()
 
     def _collect(
-        self, spin_id: str, collected: list[events.Event], on_event: EventHandler | None
-    ) -> events.Finished | events.Failed:
+        self, spin_id: str, collected: list[Event], on_event: EventHandler | None
+    ) -> Finished | Failed:
         assert self._sock is not None
         while True:
             try:
@@ -331,7 +338,7 @@ class SpinSession:
                 if header.get("op") != "event" or header.get("spin_id") != spin_id:
                     continue
                 header.pop("op")
-                event = events.from_dict(header)
+                event = from_dict(header)
                 collected.append(event)
                 if on_event:
                     on_event(event)
@@ -339,29 +346,29 @@ class SpinSession:
                 # Ctrl-C in a terminal: the kernel ends the spin and says so.
                 self.cancel()
                 continue
-            if isinstance(event, (events.Finished, events.Failed)):
+            if isinstance(event, (Finished, Failed)):
                 return event
 
     def _result(
-        self, spin_id: str, step: str, collected: list[events.Event], terminal: events.Event
+        self, spin_id: str, step: str, collected: list[Event], terminal: Event
     ) -> SpinResult:
-        started = next((e for e in collected if isinstance(e, events.Started)), None)
+        started = next((e for e in collected if isinstance(e, Started)), None)
         result = SpinResult(
             spin_id=spin_id,
             step=step,
-            status="ok" if isinstance(terminal, events.Finished) else "failed",
+            status="ok" if isinstance(terminal, Finished) else "failed",
             events=collected,
             source=started.source if started else None,
         )
-        if isinstance(terminal, events.Finished):
+        if isinstance(terminal, Finished):
             result.next_steps = terminal.next_steps
             result.foreach = terminal.foreach
             result.removed = terminal.removed
             result.timings = dict(terminal.timings)
-            names = [e.name for e in collected if isinstance(e, events.Artifact)]
+            names = [e.name for e in collected if isinstance(e, Artifact)]
             result.artifacts = LazyArtifacts(self, spin_id, names)
         else:
-            assert isinstance(terminal, events.Failed)
+            assert isinstance(terminal, Failed)
             result.failure = terminal
             result.timings = dict(terminal.timings)
         return result

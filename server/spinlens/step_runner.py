@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import os
 import reprlib
 import sys
@@ -92,7 +93,7 @@ def _format_user_traceback(exc: BaseException) -> str:
 
 
 def _failure(
-    spec: SpinSpec, kind: str, exc: BaseException, timings: dict[str, float]
+    spec: SpinSpec, kind: events.FailureKind, exc: BaseException, timings: dict[str, float]
 ) -> events.Failed:
     file, line = _user_frame(exc.__traceback__, spec.flow_file)
     if isinstance(exc, SyntaxError) and exc.filename == spec.flow_file:
@@ -100,7 +101,7 @@ def _failure(
     message = f"{type(exc).__name__}: {exc}"
     return events.Failed(
         spin_id=spec.spin_id,
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         error=message,
         traceback=_format_user_traceback(exc),
         file=file,
@@ -177,6 +178,10 @@ def _persisted_attributes(flow: Any) -> dict[str, Any]:
         if not isinstance(value, (MethodType, FunctionType, Parameter)):
             found[var] = value
     return found
+
+
+def _identity(value: Any) -> Any:
+    return value
 
 
 def _status(keys: list[str], same_as: Callable[[str], bool]) -> events.Status:
@@ -328,9 +333,9 @@ class StepRun:
         names = sorted(set(table._objects) | set(attributes), key=lambda n: (n in attributes, n))
         for name in names:
             if name in attributes:
-                self.outputs[name] = lambda value=attributes[name]: value
+                self.outputs[name] = functools.partial(_identity, attributes[name])
             else:
-                self.outputs[name] = lambda name=name: table[name]
+                self.outputs[name] = functools.partial(table.__getitem__, name)
             if not name.startswith("_"):  # internal ones are kept for fetch, not reported
                 self.emit(self._describe(name, table, attributes, parents))
 
