@@ -124,7 +124,8 @@ def test_ctrl_c_cancels_promptly_and_leaves_nothing_running(
     code = proc.wait(timeout=30)
     elapsed = time.monotonic() - interrupted
     assert code == 130
-    assert elapsed < 3, f"cancelling took {elapsed:.2f} s"
+    assert elapsed < 2, f"cancelling took {elapsed:.2f} s"
+    print(f"Ctrl-C to exit: {elapsed * 1000:.0f} ms")
     deadline = time.monotonic() + 5
     while _processes_mentioning(str(run.file)) and time.monotonic() < deadline:
         time.sleep(0.1)
