@@ -10,114 +10,17 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
 
-from . import events
 from .errors import SpinError
+from .flow_analysis import FlowAnalysisError, analyze_file
+from .history import HISTORY_DIR, History
 from .metaflow_env import ensure_user
+from .render import Painter, Printer, diff_lines, history_lines, record_lines
 from .session import SpinResult, SpinSession
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_CANCELLED = 130
-
-_STATUS_COLOURS = {"new": "36", "changed": "33", "unchanged": "32"}
-
-
-def _human_size(size: int | None) -> str:
-    if size is None:
-        return "?"
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
-
-
-class Printer:
-    """Renders events for a person (live logs, then a table) or as JSON lines."""
-
-    def __init__(self, as_json: bool, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
-        self.as_json = as_json
-        self.out = out
-        self.err = err
-        self.colour = not as_json and out.isatty() and "NO_COLOR" not in os.environ
-
-    def _paint(self, text: str, code: str) -> str:
-        return f"\x1b[{code}m{text}\x1b[0m" if self.colour else text
-
-    def __call__(self, event: events.Event) -> None:
-        if self.as_json:
-            print(json.dumps(events.to_dict(event), default=str), file=self.out, flush=True)
-        elif isinstance(event, events.Log):
-            stream = self.out if event.stream == "stdout" else self.err
-            stream.write(event.text)
-            stream.flush()
-        elif isinstance(event, events.Progress):
-            print(self._paint(f"… {event.message}", "2"), file=self.err, flush=True)
-        elif isinstance(event, events.Started):
-            source = event.source
-            where = f"run {source.run_id}, task {source.task_id}"
-            if source.index is not None:
-                where += f", foreach index {source.index}"
-            warm = "warm kernel" if event.warm else "new kernel"
-            print(
-                self._paint(f"▶ spinning {event.flow}.{event.step} ({where}; {warm})", "1"),
-                file=self.err,
-                flush=True,
-            )
-
-    def summary(self, result: SpinResult) -> None:
-        if self.as_json:
-            return
-        if not result.ok:
-            failure = result.failure
-            assert failure is not None
-            if failure.traceback:
-                print(failure.traceback.rstrip(), file=self.err)
-            where = f" ({failure.file}:{failure.line})" if failure.file else ""
-            print(self._paint(f"✗ {failure.error}{where}", "31"), file=self.err)
-            return
-        rows = [("artifact", "type", "size", "vs inputs", "vs source run")]
-        statuses: list[tuple[str, str]] = []
-        for artifact in result.artifact_events.values():
-            type_name = artifact.type.rsplit(".", 1)[-1].strip("'<>")
-            rows.append(
-                (
-                    artifact.name,
-                    type_name,
-                    _human_size(artifact.size),
-                    artifact.vs_inputs,
-                    artifact.vs_source,
-                )
-            )
-            statuses.append((artifact.vs_inputs, artifact.vs_source))
-        widths = [max(len(row[i]) for row in rows) for i in range(5)]
-        print(file=self.out)
-        for n, row in enumerate(rows):
-            cells = [cell.ljust(widths[i]) for i, cell in enumerate(row)]
-            if n == 0:
-                line = self._paint("  ".join(cells).rstrip(), "1")
-            else:
-                vs_inputs, vs_source = statuses[n - 1]
-                cells[3] = self._paint(cells[3], _STATUS_COLOURS[vs_inputs])
-                cells[4] = self._paint(cells[4], _STATUS_COLOURS[vs_source])
-                line = "  ".join(cells).rstrip()
-            print(line, file=self.out)
-        if result.removed:
-            print(
-                self._paint(f"no longer produced: {', '.join(result.removed)}", "31"), file=self.out
-            )
-        for artifact in result.artifact_events.values():
-            if artifact.error:
-                print(self._paint(f"! {artifact.name}: {artifact.error}", "31"), file=self.out)
-        nxt = ", ".join(result.next_steps) or "(end)"
-        if result.foreach:
-            nxt += f" (foreach over {result.foreach})"
-        total, step = result.timings.get("total_s", 0.0), result.timings.get("step_s", 0.0)
-        done = f"✓ ok in {total:.2f} s (step {step:.2f} s); next: {nxt}"
-        print(self._paint(done, "32"), file=self.out)
 
 
 def _parse_sets(pairs: Sequence[str]) -> dict[str, str]:
@@ -200,15 +103,109 @@ def _cmd_watch(args: argparse.Namespace) -> int:
             while True:
                 _spin_once(session, args, printer)
                 if not args.json:
-                    print(
-                        printer._paint("… watching for saves (Ctrl-C to stop)", "2"),
-                        file=printer.err,
-                    )
+                    watching = printer.paint("… watching for saves (Ctrl-C to stop)", "2")
+                    print(watching, file=printer.err)
                 while (latest := _watched_files(args.flow_file)) == stamps:
                     time.sleep(args.interval)
                 stamps = latest
         except KeyboardInterrupt:
             return 0
+
+
+def _find_history(explicit: str | None, flow_file: str | None = None) -> History:
+    """The history folder: given, beside the flow file, or the nearest .spinlens up from here."""
+    if explicit:
+        return History(explicit)
+    if flow_file:
+        return History(Path(flow_file).resolve().parent / HISTORY_DIR)
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        if (folder / HISTORY_DIR).is_dir():
+            return History(folder / HISTORY_DIR)
+    raise SpinError(f"No {HISTORY_DIR} folder here or above; pass --history DIR.")
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    if not os.path.exists(args.flow_file):
+        raise SpinError(f"Flow file {args.flow_file} does not exist.")
+    flow = analyze_file(args.flow_file).flow(args.flow).name
+    history = _find_history(args.history, args.flow_file)
+    records = history.spins(flow, args.step)[: args.limit]
+    if args.json:
+        for record in records:
+            print(json.dumps(record.to_dict(), default=str))
+        return 0
+    if not records:
+        print(f"No spins of {flow}.{args.step} in {history.root} yet.")
+        return 0
+    for line in history_lines(records, Painter(sys.stdout)):
+        print(line)
+    return 0
+
+
+def _show_value(value: object) -> str:
+    import pprint
+
+    pandas = sys.modules.get("pandas")
+    if pandas is not None and isinstance(value, (pandas.DataFrame, pandas.Series)):
+        return f"{type(value).__name__} shape={value.shape}\n{value.head(20)}"
+    return pprint.pformat(value, width=100, compact=True)[:20_000]
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    history = _find_history(args.history)
+    try:
+        record, _ = history.find(args.spin_id)
+        if args.artifact is None:
+            for line in record_lines(record, Painter(sys.stdout)):
+                print(line)
+            return 0
+        print(_show_value(history.load(record.id, args.artifact)))
+    except KeyError as exc:
+        raise SpinError(str(exc.args[0])) from None
+    return 0
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from .diff import diff_values
+
+    history = _find_history(args.history)
+    paint = Painter(sys.stdout)
+    try:
+        old, _ = history.find(args.spin_a)
+        new, _ = history.find(args.spin_b)
+        names = (
+            [args.artifact]
+            if args.artifact
+            else sorted({a.name for a in old.artifacts} | {a.name for a in new.artifacts})
+        )
+        print(paint(f"{old.id} → {new.id} ({new.flow}.{new.step})", "1"))
+        changed = 0
+        for name in names:
+            before, after = old.artifact(name), new.artifact(name)
+            if before is None and after is None:
+                raise SpinError(f"Neither spin has an artifact {name!r}.")
+            if before is None or after is None:
+                status = "new" if before is None else "removed"
+                print(f"{paint.status(status.ljust(9), 'new')} {name}")
+                changed += 1
+                continue
+            if before.fingerprint and before.fingerprint == after.fingerprint:
+                if args.artifact:
+                    print(f"{paint.status('unchanged', 'unchanged')} {name}")
+                continue
+            changed += 1
+            lines = diff_lines(
+                diff_values(history.load(old.id, name), history.load(new.id, name)).to_dict()
+            )
+            print(f"{paint.status('changed'.ljust(9), 'changed')} {name}: {lines[0]}")
+            for line in lines[1:]:
+                print(f"    {line}")
+        if not changed:
+            print("no artifact changed")
+    except KeyError as exc:
+        raise SpinError(str(exc.args[0])) from None
+    return 0
 
 
 def _add_spin_options(parser: argparse.ArgumentParser) -> None:
@@ -248,6 +245,28 @@ def build_parser() -> argparse.ArgumentParser:
     _add_spin_options(watch)
     watch.add_argument("--interval", type=float, default=0.3, help=argparse.SUPPRESS)
     watch.set_defaults(handler=_cmd_watch)
+
+    history = commands.add_parser("history", help="list the recorded spins of a step")
+    history.add_argument("flow_file", metavar="FLOW.py")
+    history.add_argument("step", metavar="STEP")
+    history.add_argument("--flow", help="flow class, when the file defines several")
+    history.add_argument("--limit", type=int, default=20)
+    history.add_argument("--json", action="store_true", help="one manifest per line")
+    history.add_argument("--history", metavar="DIR", help="history folder (default: .spinlens)")
+    history.set_defaults(handler=_cmd_history)
+
+    show = commands.add_parser("show", help="a recorded spin, or one of its artifacts")
+    show.add_argument("spin_id", metavar="SPIN_ID")
+    show.add_argument("artifact", metavar="ARTIFACT", nargs="?")
+    show.add_argument("--history", metavar="DIR", help="history folder (default: .spinlens)")
+    show.set_defaults(handler=_cmd_show)
+
+    diff = commands.add_parser("diff", help="what changed between two recorded spins")
+    diff.add_argument("spin_a", metavar="SPIN_A")
+    diff.add_argument("spin_b", metavar="SPIN_B")
+    diff.add_argument("artifact", metavar="ARTIFACT", nargs="?")
+    diff.add_argument("--history", metavar="DIR", help="history folder (default: .spinlens)")
+    diff.set_defaults(handler=_cmd_diff)
     return parser
 
 
@@ -256,7 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ensure_user()  # for --run-flow's `python flow.py run`
     try:
         return int(args.handler(args))
-    except SpinError as exc:
+    except (SpinError, FlowAnalysisError) as exc:
         print(f"spinlens: {exc}", file=sys.stderr)
         return EXIT_USAGE
 

@@ -61,6 +61,10 @@ class Artifact:
     summary: str  # short, truncated repr
     vs_inputs: Status
     vs_source: Status
+    vs_previous: Status | None = None  # None: no earlier spin of this task to compare with
+    # Comparison ("inputs", "source", "previous") -> diff.ValueDiff.to_dict(), for
+    # the comparisons that changed.
+    diffs: dict[str, dict[str, Any]] = field(default_factory=dict)
     error: str | None = None  # e.g. the value cannot be pickled
     event: Literal["artifact"] = "artifact"
 
@@ -72,6 +76,7 @@ class Finished:
     foreach: str | None
     timings: dict[str, float]
     removed: tuple[str, ...] = ()  # source-task artifacts this spin no longer produces
+    record: str | None = None  # folder of this spin in the history
     status: Literal["ok"] = "ok"
     event: Literal["finished"] = "finished"
 

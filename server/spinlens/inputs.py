@@ -8,6 +8,7 @@ stands in for the parts of Metaflow's TaskDataStore that a running step uses.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,10 @@ class InputStore:
     # Keys whose value needs the flow module as __main__ (classes defined in the
     # flow file): only a child that has executed the flow can load them.
     deferred: dict[str, tuple[TaskInputs, str]] = field(default_factory=dict)
+    # Where each value came from, to read a pristine copy when a step changed
+    # an input in place (the child then holds only the changed object).
+    origins: dict[str, tuple[TaskInputs, str]] = field(default_factory=dict)
+    override_copies: dict[str, Any] = field(default_factory=dict)
 
     def load(
         self,
@@ -60,6 +65,7 @@ class InputStore:
                 pass
             if keep:
                 self.values[key] = value
+                self.origins[key] = (task, name)
 
     def add_value(self, value: Any) -> str:
         """Hold a value that did not come from the datastore (an override)."""
@@ -67,7 +73,20 @@ class InputStore:
         key = f"override:{fp.digest}"
         self.values[key] = value
         self.fingerprints[key] = fp
+        try:
+            self.override_copies[key] = copy.deepcopy(value)
+        except Exception:  # an uncopyable override just has no pristine copy
+            pass
         return key
+
+    def pristine(self, key: str) -> Any:
+        """The value as it was before any step touched it: read again, not from memory."""
+        if key in self.override_copies:
+            return copy.deepcopy(self.override_copies[key])
+        if key not in self.origins:
+            raise LookupError("no untouched copy of this value is available")
+        task, name = self.origins[key]
+        return next(iter(task.datastore.load_artifacts([name])))[1]
 
     def get(self, key: str, name: str, pathspec: str) -> Any:
         if key in self.values:
@@ -86,7 +105,7 @@ class InputStore:
     def retain_only(self, keys: Iterable[str]) -> None:
         """Drop values no longer referenced by the loaded inputs."""
         wanted = set(keys)
-        for table in (self.values, self.errors, self.deferred):
+        for table in (self.values, self.errors, self.deferred, self.origins):
             for key in [k for k in table if k not in wanted]:
                 del table[key]
 

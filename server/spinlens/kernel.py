@@ -34,6 +34,7 @@ from .errors import SpinError
 from .fingerprint import trust_kernel_pages
 from .flow_analysis import analyze_file
 from .flow_loader import drop_changed_user_modules, user_module_files
+from .history import DEFAULT_KEEP
 from .inputs import InputStore
 from .ipc import ChannelClosed, recv_frame, send_frame
 from .metaflow_env import ensure_user
@@ -164,8 +165,8 @@ class Kernel:
         resolved = resolve(target)
         for parent in resolved.parents:
             self.store.load(parent, keep=True, progress=progress)
-        if resolved.source_task:
-            self.store.load(resolved.source_task, keep=False, progress=progress)
+        if resolved.source_task:  # its values are the baseline of "vs source" diffs
+            self.store.load(resolved.source_task, keep=True, progress=progress)
         keys = [k for p in resolved.parents for k in p.objects.values()]
         if resolved.source_task:
             keys += list(resolved.source_task.objects.values())
@@ -183,6 +184,8 @@ class Kernel:
             source=request.get("source"),
             overrides=dict(request.get("overrides") or {}),
             artifacts_module=request.get("artifacts_module"),
+            history_dir=request.get("history_dir"),
+            history_keep=int(request.get("history_keep") or DEFAULT_KEEP),
         )
         target = Target(
             flow=request["flow"],
@@ -427,6 +430,7 @@ def _child_main(
     except StepFailed as failed:
         sys.stdout.flush()
         sys.stderr.flush()
+        run.record_failure(failed.failure)
         emit(failed.failure)
         return
     sys.stdout.flush()

@@ -34,6 +34,7 @@ from .events import (
     from_dict,
 )
 from .flow_analysis import FlowAnalysisError, FlowInfo, analyze_file, analyze_source
+from .history import DEFAULT_KEEP, HISTORY_DIR, History
 from .ipc import ChannelClosed, recv_frame, send_frame
 
 EventHandler = Callable[[Event], None]
@@ -117,6 +118,8 @@ class SpinSession:
         python: str | None = None,
         env: Mapping[str, str] | None = None,
         kernel_log: str | None = None,
+        history_dir: str | os.PathLike[str] | None = None,
+        keep_history: int = DEFAULT_KEEP,
     ) -> None:
         self.flow_file = str(Path(flow_file).resolve())
         if not os.path.exists(self.flow_file):
@@ -126,6 +129,9 @@ class SpinSession:
         self.python = python or sys.executable
         self.env = dict(env) if env is not None else None
         self.kernel_log = kernel_log
+        # Spin history (".spinlens" beside the flow unless told); keep_history=0 keeps none.
+        folder = Path(history_dir) if history_dir else Path(self.flow_file).parent / HISTORY_DIR
+        self.history = History(folder, keep_history) if keep_history > 0 else None
         self._proc: subprocess.Popen[bytes] | None = None
         self._sock: socket.socket | None = None
         self._log_file: Any = None
@@ -285,6 +291,8 @@ class SpinSession:
             "overrides": dict(overrides or {}),
             "source": source,
             "artifacts_module": os.path.abspath(artifacts_module) if artifacts_module else None,
+            "history_dir": str(self.history.root) if self.history else None,
+            "history_keep": self.history.keep if self.history else 0,
         }
         started = time.perf_counter()
         collected: list[Event] = []

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import functools
+import hashlib
+import inspect
 import os
-import reprlib
 import sys
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FunctionType, MethodType
 from typing import Any
 
@@ -32,17 +33,15 @@ from metaflow.util import get_username, resolve_identity
 
 from . import events
 from .errors import SpinError
-from .fingerprint import Fingerprint, UnpicklableValue, fingerprint
 from .flow_loader import load_flow_module
+from .history import DEFAULT_KEEP, ArtifactRecord, History, SpinRecord, SpinWriter
 from .inputs import ArtifactTable, InputStore
+from .outputs import OutputReporter
 from .resolve import Resolved
 
 Emit = Callable[[events.Event], None]
 
 _SPINLENS_DIR = os.path.dirname(os.path.abspath(__file__))
-_repr = reprlib.Repr()
-_repr.maxstring = 80
-_repr.maxother = 80
 
 
 @dataclass
@@ -56,6 +55,8 @@ class SpinSpec:
     source: str | None = None  # unsaved editor text; None reads the file
     overrides: dict[str, str] = field(default_factory=dict)  # name -> python literal
     artifacts_module: str | None = None
+    history_dir: str | None = None  # None: keep no history
+    history_keep: int = DEFAULT_KEEP
 
 
 class StepFailed(Exception):
@@ -165,6 +166,14 @@ def _config_options(cls: type, parameters: ArtifactTable) -> dict[str, Any]:
     return options
 
 
+def _source_hash(step_function: Any) -> str | None:
+    """Which version of the step ran: a hash of its source text."""
+    try:
+        return hashlib.sha1(inspect.getsource(step_function).encode()).hexdigest()[:12]
+    except (OSError, TypeError):
+        return None
+
+
 def _persisted_attributes(flow: Any) -> dict[str, Any]:
     """The attributes Metaflow's TaskDataStore.persist would save, by its rules."""
     found: dict[str, Any] = {}
@@ -180,33 +189,6 @@ def _persisted_attributes(flow: Any) -> dict[str, Any]:
     return found
 
 
-def _identity(value: Any) -> Any:
-    return value
-
-
-def _status(keys: list[str], same_as: Callable[[str], bool]) -> events.Status:
-    if not keys:
-        return "new"
-    return "unchanged" if any(same_as(key) for key in keys) else "changed"
-
-
-def _type_name(value: Any) -> str:
-    cls = type(value)
-    return (
-        cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
-    )
-
-
-def _summary(value: Any) -> str:
-    shape = getattr(value, "shape", None)
-    if isinstance(shape, tuple) and not isinstance(value, (str, bytes)):
-        return f"{type(value).__name__} shape={shape}"
-    try:
-        return _repr.repr(value)
-    except Exception:  # a user __repr__ may raise; the summary is best effort
-        return f"<{type(value).__name__}>"
-
-
 class StepRun:
     """State of the one step this child runs."""
 
@@ -217,7 +199,9 @@ class StepRun:
         self.emit = emit
         self.timings: dict[str, float] = {}
         self.outputs: dict[str, Callable[[], Any]] = {}  # name -> value getter
-        self.flow: Any = None
+        self.history = History(spec.history_dir, spec.history_keep) if spec.history_dir else None
+        self.step_source_hash: str | None = None
+        self.next_steps: tuple[str, ...] = ()
 
     def run(self) -> events.Finished:
         spec, source = self.spec, self.resolved.source
@@ -234,7 +218,7 @@ class StepRun:
             _apply_overrides(spec, parents)
             cls._process_config_decorators(_config_options(cls, parents[0]))
             flow = cls(use_cli=False)
-            self.flow = flow
+            self.step_source_hash = _source_hash(getattr(cls, spec.step, None))
             graph = flow._graph
             if spec.step not in [node.name for node in graph]:
                 steps = ", ".join(node.name for node in graph)
@@ -304,9 +288,16 @@ class StepRun:
         outputs_started = time.perf_counter()
         sys.stdout.flush()
         sys.stderr.flush()
-        self._collect_outputs(flow, parents)
-        self.timings["outputs_s"] = time.perf_counter() - outputs_started
         transition = getattr(flow, "_transition", None) or ((), None)
+        self.next_steps = tuple(transition[0])
+        writer = self.history.begin(source.flow, spec.step, spec.spin_id) if self.history else None
+        previous, previous_folder = self._previous_spin()
+        reporter = OutputReporter(
+            spec.spin_id, self.resolved, self.store, self.emit, writer, previous, previous_folder
+        )
+        self.outputs = reporter.report(flow._datastore, _persisted_attributes(flow), parents)
+        self.timings["outputs_s"] = time.perf_counter() - outputs_started
+        record_path = self._commit(writer, "ok", reporter.records) if writer else None
         removed = (
             tuple(
                 sorted(
@@ -320,64 +311,59 @@ class StepRun:
         )
         return events.Finished(
             spin_id=spec.spin_id,
-            next_steps=tuple(transition[0]),
+            next_steps=self.next_steps,
             foreach=transition[1],
             timings=self.timings,
             removed=removed,
+            record=str(record_path) if record_path else None,
         )
 
-    def _collect_outputs(self, flow: Any, parents: list[ArtifactTable]) -> None:
-        table: ArtifactTable = flow._datastore
-        attributes = _persisted_attributes(flow)
-        # Untouched pass-throughs cost nothing to describe: they go first.
-        names = sorted(set(table._objects) | set(attributes), key=lambda n: (n in attributes, n))
-        for name in names:
-            if name in attributes:
-                self.outputs[name] = functools.partial(_identity, attributes[name])
-            else:
-                self.outputs[name] = functools.partial(table.__getitem__, name)
-            if not name.startswith("_"):  # internal ones are kept for fetch, not reported
-                self.emit(self._describe(name, table, attributes, parents))
+    def _previous_spin(self) -> tuple[SpinRecord | None, Path | None]:
+        """The latest successful spin of the same source task, the third baseline."""
+        if self.history is None:
+            return None, None
+        source = self.resolved.source
+        for record, folder in self.history.spins_with_folders(source.flow, self.spec.step):
+            same_task = (
+                record.source.get("run_id") == source.run_id
+                and record.source.get("task_id") == source.task_id
+            )
+            if record.status == "ok" and same_task:
+                return record, folder
+        return None, None
 
-    def _describe(
+    def _commit(
         self,
-        name: str,
-        table: ArtifactTable,
-        attributes: dict[str, Any],
-        parents: list[ArtifactTable],
-    ) -> events.Artifact:
-        """One output, compared with the inputs and with the source task's output."""
-        touched = name in attributes
-        key = table._objects.get(name)
-        error = None
-        fp: Fingerprint | None
-        if touched:
-            value, known = attributes[name], True
-            try:
-                fp = fingerprint(value)
-            except UnpicklableValue as exc:
-                fp, error = None, f"cannot be pickled, so Metaflow could not store it: {exc}"
-        else:
-            value, known = self.store.values.get(key or ""), key in self.store.values
-            fp = self.store.fingerprints.get(key or "")
-
-        def same_as(other_key: str) -> bool:
-            if not touched and other_key == key:
-                return True
-            other = self.store.fingerprints.get(other_key)
-            return fp is not None and other is not None and other.digest == fp.digest
-
-        input_keys = [t._objects[name] for t in parents if name in t]
-        source = self.resolved.source_task
-        source_key = source.objects.get(name) if source else None
-        info = table._info.get(name, {})
-        return events.Artifact(
-            spin_id=self.spec.spin_id,
-            name=name,
-            type=_type_name(value) if known else str(info.get("type")),
-            size=fp.size if fp else info.get("size"),
-            summary=_summary(value) if known else "(not loaded)",
-            vs_inputs=_status(input_keys, same_as),
-            vs_source=_status([source_key] if source_key else [], same_as),
+        writer: SpinWriter,
+        status: str,
+        artifacts: list[ArtifactRecord],
+        error: str | None = None,
+    ) -> Path | None:
+        record = SpinRecord(
+            id=self.spec.spin_id,
+            created=time.time(),
+            flow=self.resolved.source.flow,
+            flow_file=self.spec.flow_file,
+            step=self.spec.step,
+            source=dataclasses.asdict(self.resolved.source),
+            step_source_hash=self.step_source_hash,
+            status=status,
+            timings=dict(self.timings),
+            next_steps=list(self.next_steps),
             error=error,
+            artifacts=artifacts,
         )
+        try:
+            return writer.commit(record)
+        except OSError as exc:  # a full disk must not fail the spin itself
+            writer.abandon()
+            print(f"[spinlens] could not record this spin in the history: {exc}", file=sys.stderr)
+            return None
+
+    def record_failure(self, failure: events.Failed) -> None:
+        """Failed spins are part of the history too (without artifacts)."""
+        if self.history is not None:
+            writer = self.history.begin(
+                self.resolved.source.flow, self.spec.step, self.spec.spin_id
+            )
+            self._commit(writer, "failed", [], error=failure.error)

@@ -72,9 +72,15 @@ def test_human_output_streams_logs_then_a_table(flow_runs: Callable[..., FlowRun
     assert completed.returncode == 0, completed.stderr
     out = completed.stdout
     assert out.index("scaled [21]") < out.index("artifact")
-    table = {line.split()[0]: line.split() for line in out.splitlines() if line.strip()}
-    assert table["scaled"][-2:] == ["new", "changed"]
-    assert table["label"][-2:] == ["unchanged", "unchanged"]
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("artifact"))
+    rows = (
+        lines[header + 1 : lines.index("", header)] if "" in lines[header:] else lines[header + 1 :]
+    )
+    table = {row.split()[0]: row.split() for row in rows}
+    assert table["scaled"][-3:-1] == ["new", "changed"]
+    assert table["label"][-3:-1] == ["unchanged", "unchanged"]
+    assert "scaled vs source run:" in out  # the diff, under the table
     assert "next: end" in out
 
 

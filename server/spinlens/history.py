@@ -1,0 +1,189 @@
+"""Spin history: every spin's manifest and the artifacts it produced, under ``.spinlens/``.
+
+Layout: ``<root>/<Flow>/<step>/<spin id>/manifest.json`` plus one file per
+stored artifact. A spin is written into a hidden temporary folder and renamed
+into place only when complete, so a killed spin leaves no half record visible.
+Artifacts the step passed through unchanged are recorded as references to the
+task they came from, not copied. The last ``keep`` spins per step are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .storage import StoredValue, read_value, write_value
+
+HISTORY_DIR = ".spinlens"
+DEFAULT_KEEP = 10
+_TEMP_PREFIX = ".incomplete-"
+
+
+@dataclass(frozen=True)
+class ArtifactReference:
+    """An artifact kept in Metaflow's datastore, not copied: where to find it."""
+
+    pathspec: str  # task it comes from
+    name: str
+    key: str  # Metaflow content key
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"format": "ref", **asdict(self)}
+
+
+@dataclass
+class ArtifactRecord:
+    name: str
+    type: str
+    size: int | None
+    fingerprint: str | None
+    status: dict[str, str | None]  # comparison -> new/changed/unchanged (None: no baseline)
+    stored: StoredValue | ArtifactReference | None = None
+    error: str | None = None  # why it could not be stored or compared
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["stored"] = self.stored.to_dict() if self.stored else None
+        return data
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> ArtifactRecord:
+        stored = data.get("stored")
+        value: StoredValue | ArtifactReference | None = None
+        if stored and stored.get("format") == "ref":
+            value = ArtifactReference(stored["pathspec"], stored["name"], stored["key"])
+        elif stored:
+            value = StoredValue.from_dict(stored)
+        return ArtifactRecord(**{**data, "stored": value})
+
+
+@dataclass
+class SpinRecord:
+    """A spin's manifest."""
+
+    id: str
+    created: float  # unix time
+    flow: str
+    flow_file: str
+    step: str
+    source: dict[str, Any]  # events.SourceInfo as a dict
+    step_source_hash: str | None
+    status: str  # "ok" or "failed"
+    timings: dict[str, float] = field(default_factory=dict)
+    next_steps: list[str] = field(default_factory=list)
+    error: str | None = None
+    artifacts: list[ArtifactRecord] = field(default_factory=list)
+
+    def artifact(self, name: str) -> ArtifactRecord | None:
+        return next((a for a in self.artifacts if a.name == name), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["artifacts"] = [a.to_dict() for a in self.artifacts]
+        return data
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> SpinRecord:
+        artifacts = [ArtifactRecord.from_dict(a) for a in data.get("artifacts", [])]
+        return SpinRecord(**{**data, "artifacts": artifacts})
+
+
+class SpinWriter:
+    """Collects one spin's files in a hidden folder until ``commit``."""
+
+    def __init__(self, history: History, flow: str, step: str, spin_id: str) -> None:
+        self.history = history
+        self.final = history.step_dir(flow, step) / spin_id
+        self.folder = self.final.parent / f"{_TEMP_PREFIX}{spin_id}-{os.getpid()}"
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def store(self, name: str, value: Any) -> StoredValue:
+        return write_value(self.folder, name, value)
+
+    def commit(self, record: SpinRecord) -> Path:
+        manifest = self.folder / "manifest.json"
+        manifest.write_text(json.dumps(record.to_dict(), indent=1, default=str))
+        os.rename(self.folder, self.final)  # atomic: the record appears whole or not at all
+        self.history.prune(record.flow, record.step)
+        return self.final
+
+    def abandon(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class History:
+    def __init__(self, root: str | os.PathLike[str], keep: int = DEFAULT_KEEP) -> None:
+        self.root = Path(root)
+        self.keep = keep
+
+    def step_dir(self, flow: str, step: str) -> Path:
+        return self.root / flow / step
+
+    def begin(self, flow: str, step: str, spin_id: str) -> SpinWriter:
+        return SpinWriter(self, flow, step, spin_id)
+
+    def _folders(self, flow: str, step: str) -> list[Path]:
+        folder = self.step_dir(flow, step)
+        if not folder.is_dir():
+            return []
+        done = [p for p in folder.iterdir() if (p / "manifest.json").is_file()]
+        return sorted(done, key=lambda p: p.name, reverse=True)  # ids start with the time
+
+    def spins(self, flow: str, step: str) -> list[SpinRecord]:
+        """Committed spins of a step, newest first."""
+        return [record for record, _ in self.spins_with_folders(flow, step)]
+
+    def spins_with_folders(self, flow: str, step: str) -> Iterator[tuple[SpinRecord, Path]]:
+        for folder in self._folders(flow, step):
+            yield self._read(folder), folder
+
+    def find(self, spin_id: str) -> tuple[SpinRecord, Path]:
+        for folder in self.root.glob(f"*/*/{spin_id}*"):
+            if (folder / "manifest.json").is_file():
+                return self._read(folder), folder
+        raise KeyError(f"No spin {spin_id} in {self.root}.")
+
+    def all_spins(self) -> Iterator[SpinRecord]:
+        for manifest in self.root.glob("*/*/*/manifest.json"):
+            yield self._read(manifest.parent)
+
+    def load(self, spin_id: str, name: str) -> Any:
+        """An artifact's value as the spin left it (references read through Metaflow)."""
+        record, folder = self.find(spin_id)
+        artifact = record.artifact(name)
+        if artifact is None or artifact.stored is None:
+            names = ", ".join(a.name for a in record.artifacts)
+            raise KeyError(f"Spin {spin_id} stored no artifact {name!r}. It has: {names}.")
+        if isinstance(artifact.stored, ArtifactReference):
+            from metaflow import Task
+
+            return Task(artifact.stored.pathspec, _namespace_check=False)[artifact.stored.name].data
+        return read_value(folder, artifact.stored)
+
+    def prune(self, flow: str, step: str) -> None:
+        """Keep the newest ``keep`` spins; clear temporary folders of dead spins."""
+        for old in self._folders(flow, step)[self.keep :]:
+            shutil.rmtree(old, ignore_errors=True)
+        for temp in self.step_dir(flow, step).glob(f"{_TEMP_PREFIX}*"):
+            pid = temp.name.rsplit("-", 1)[-1]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(temp, ignore_errors=True)
+
+    @staticmethod
+    def _read(folder: Path) -> SpinRecord:
+        return SpinRecord.from_dict(json.loads((folder / "manifest.json").read_text()))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
