@@ -82,8 +82,8 @@ def diff_lines(diff: dict[str, Any], limit: int = _MAX_DIFF_LINES) -> list[str]:
         lines.append(f"(diff incomplete: {diff['error']})")
     detail = diff.get("detail") or {}
     kind = diff.get("kind")
-    if kind == "text" and detail.get("unified"):
-        lines += [line.rstrip("\n") for line in str(detail["unified"]).splitlines()[2:]]
+    if kind == "text":
+        lines += [str(line) for line in (detail.get("diff") or [])[2:]]  # past the ---/+++ header
     elif kind == "table":
         for row in detail.get("sample") or []:
             old, new = row.get("old") or {}, row.get("new") or {}
@@ -91,12 +91,11 @@ def diff_lines(diff: dict[str, Any], limit: int = _MAX_DIFF_LINES) -> list[str]:
             lines.append(f"row {row.get('key')!r}: {changes}")
     elif kind == "array":
         for cell in detail.get("sample") or []:
-            lines.append(f"[{cell.get('index')}]: {cell.get('old')!r} → {cell.get('new')!r}")
+            lines.append(f"{cell.get('index')}: {cell.get('old')!r} → {cell.get('new')!r}")
     elif kind in ("mapping", "sequence", "params"):
-        nested = detail.get("changed") or detail.get("params") or {}
-        for key, sub in list(nested.items()) if isinstance(nested, dict) else []:
-            text = sub.get("summary") if isinstance(sub, dict) else str(sub)
-            lines.append(f"{key}: {text}")
+        for item in detail.get("changed") or []:
+            where = item.get("key", item.get("index"))
+            lines.append(f"{where!r}: {(item.get('diff') or {}).get('summary', 'changed')}")
     if len(lines) > limit:
         lines = lines[:limit] + [f"… {len(lines) - limit} more lines"]
     return lines

@@ -6,6 +6,7 @@ import copy
 import dataclasses
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -76,7 +77,7 @@ def frames(draw: st.DrawFn, min_rows: int = 0) -> pd.DataFrame:
     return pd.DataFrame(data, index=pd.RangeIndex(rows))
 
 
-def other_value(old: Any, kind: str, draw: st.DrawFn) -> Any:
+def other_value(old: Any, kind: str, draw: Callable[[st.SearchStrategy[Any]], Any]) -> Any:
     """A cell value that differs from old (NaN and None included)."""
     strategy = {"float": floats, "int": ints, "bool": st.booleans(), "str": st.none() | words}
     return draw(
@@ -139,6 +140,17 @@ def test_nested_value_equals_itself_and_its_copy(value: Any) -> None:
 def test_text_and_numbers_equal_themselves(text: Any, number: Any) -> None:
     assert not check(text, copy.copy(text)).changed
     assert not check(number, copy.copy(number)).changed
+
+
+any_value = nested() | frames() | hnp.arrays(np.float64, st.integers(0, 4))
+
+
+@PROPERTY
+@given(any_value, any_value)
+def test_any_two_values_give_a_bounded_json_safe_diff(old: Any, new: Any) -> None:
+    result = check(old, new)
+    assert result.kind != "error", result.error
+    assert len(json.dumps(result.to_dict())) < 200_000
 
 
 @PROPERTY
@@ -215,7 +227,7 @@ def mapping_edits(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any], list
     )
     edited = copy.deepcopy(tree)
     path: list[str] = []
-    node = edited
+    node: dict[str, Any] = edited
     while True:
         nested_keys = [k for k, v in node.items() if isinstance(v, dict)]
         if not nested_keys or draw(st.booleans()):
