@@ -23,7 +23,6 @@ import importlib.metadata
 import os
 import pickle
 import platform
-import re
 import shutil
 import statistics
 import tempfile
@@ -35,6 +34,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from results_file import write_section
 
 from spinlens.diff import diff_values
 
@@ -257,17 +257,6 @@ def report(diff: DiffBench, store: StorageBench | None, rounds: int, slow_rounds
     return "\n".join(lines)
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace (or add) this section of the results file, keeping the others."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.M | re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section.rstrip() + "\n\n", text, count=1)
-    else:
-        text = text.rstrip() + "\n\n" + section.rstrip() + "\n"
-    path.write_text(text.rstrip() + "\n")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -289,7 +278,7 @@ def main() -> None:
             f"{store.metaflow_write.median / store.spinlens_write.median:.1f}×, read "
             f"{store.metaflow_read.median / store.spinlens_read.median:.1f}×"
         )
-    write_section(args.out, report(diff, store, args.rounds, args.slow_rounds))
+    write_section(args.out, SECTION, report(diff, store, args.rounds, args.slow_rounds))
     print(f"wrote the {SECTION!r} section of {args.out}")
     if diff.timing.median > DIFF_TARGET_S:
         raise SystemExit(f"diff target missed: {ms(diff.timing.median)} > {ms(DIFF_TARGET_S)}")

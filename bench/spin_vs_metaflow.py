@@ -36,6 +36,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from results_file import write_section
+
 from spinlens import SpinResult, SpinSession, events
 
 HERE = Path(__file__).resolve().parent
@@ -402,17 +404,6 @@ def report(bench: Bench, cases: list[StepCase], baseline: dict[str, int]) -> str
     return "\n".join(lines)
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace (or add) the section in the results file, keeping the others."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.M | re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section.rstrip() + "\n\n", text, count=1)
-    else:
-        text = text.rstrip() + "\n\n" + section.rstrip() + "\n"
-    path.write_text(text.rstrip() + "\n")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -441,7 +432,7 @@ def main() -> None:
             shutil.rmtree(folder, ignore_errors=True)
     print()
     print(section)
-    write_section(args.out, section)
+    write_section(args.out, SECTION, section)
     print(f"\nwrote {args.out}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import subprocess
@@ -44,29 +45,22 @@ def _run_flow(flow_file: str, printer: Printer) -> bool:
 
 
 def _spin_once(session: SpinSession, args: argparse.Namespace, printer: Printer) -> SpinResult:
-    overrides = _parse_sets(args.set)
-    result = session.spin(
+    spin = functools.partial(
+        session.spin,
         args.step,
         run=args.run,
         index=args.index,
         task=args.task,
-        overrides=overrides,
+        overrides=_parse_sets(args.set),
         artifacts_module=args.artifacts_module,
         on_event=printer,
     )
+    result = spin()
     failure = result.failure
     if failure and failure.code == "no-successful-run" and args.run_flow:
         if not _run_flow(session.flow_file, printer):
             return result
-        result = session.spin(
-            args.step,
-            run=args.run,
-            index=args.index,
-            task=args.task,
-            overrides=overrides,
-            artifacts_module=args.artifacts_module,
-            on_event=printer,
-        )
+        result = spin()
     printer.summary(result)
     return result
 
