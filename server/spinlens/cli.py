@@ -95,7 +95,9 @@ def _cmd_watch(args: argparse.Namespace) -> int:
         stamps = _watched_files(args.flow_file)
         try:
             while True:
-                _spin_once(session, args, printer)
+                result = _spin_once(session, args, printer)
+                if result.failure and result.failure.kind == "cancelled":
+                    return 0  # Ctrl-C during a spin: the spin is cancelled, and so is watching
                 if not args.json:
                     watching = printer.paint("… watching for saves (Ctrl-C to stop)", "2")
                     print(watching, file=printer.err)
