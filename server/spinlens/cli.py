@@ -204,6 +204,12 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_lsp(args: argparse.Namespace) -> int:
+    from .lsp import main as serve  # imported here: the other commands never load pygls
+
+    return serve()
+
+
 def _add_spin_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("flow_file", metavar="FLOW.py")
     parser.add_argument("step", metavar="STEP")
@@ -263,6 +269,11 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("artifact", metavar="ARTIFACT", nargs="?")
     diff.add_argument("--history", metavar="DIR", help="history folder (default: .spinlens)")
     diff.set_defaults(handler=_cmd_diff)
+
+    lsp = commands.add_parser("lsp", help="run the editor's language server over stdio")
+    # Some LSP clients always pass --stdio; stdio is the only transport.
+    lsp.add_argument("--stdio", action="store_true", help=argparse.SUPPRESS)
+    lsp.set_defaults(handler=_cmd_lsp)
     return parser
 
 

@@ -124,8 +124,7 @@ class SpinSession:
         self.flow_file = str(Path(flow_file).resolve())
         if not os.path.exists(self.flow_file):
             raise SpinError(f"Flow file {self.flow_file} does not exist.")
-        self.flow = flow
-        self.flow = self._flow_info(None).name
+        self.flow = flow  # the flow class to spin; None: the file's main flow
         self.python = python or sys.executable
         self.env = dict(env) if env is not None else None
         self.kernel_log = kernel_log
@@ -237,8 +236,10 @@ class SpinSession:
         except FlowAnalysisError as exc:
             raise SpinError(str(exc)) from None
 
-    def _precheck(self, spin_id: str, step: str, source: str | None) -> Failed | None:
-        """Catch a syntax error or an unknown step before any process work."""
+    def _precheck(self, spin_id: str, step: str, source: str | None) -> FlowInfo | Failed:
+        """The flow to spin, by static analysis of the text that will run (the
+        buffer's, when given); a syntax error or an unknown step fails here,
+        before any process work."""
         try:
             flow = self._flow_info(source)
         except SpinError as exc:
@@ -251,7 +252,7 @@ class SpinSession:
                 error=f"Flow {flow.name} has no step '{step}'. Steps: {steps}.",
                 code="unknown-step",
             )
-        return None
+        return flow
 
     def spin(
         self,
@@ -274,16 +275,16 @@ class SpinSession:
         if index is not None and task is not None:
             raise SpinError("Give either index or task, not both.")
         spin_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
-        rejected = self._precheck(spin_id, step, source)
-        if rejected is not None:
+        flow = self._precheck(spin_id, step, source)
+        if isinstance(flow, Failed):
             if on_event:
-                on_event(rejected)
-            return self._result(spin_id, step, [rejected], rejected)
+                on_event(flow)
+            return self._result(spin_id, step, [flow], flow)
         request = {
             "op": "spin",
             "id": next(self._ids),
             "spin_id": spin_id,
-            "flow": self.flow,
+            "flow": flow.name,
             "step": step,
             "run": run,
             "index": index,

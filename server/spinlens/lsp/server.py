@@ -1,0 +1,272 @@
+"""``spinlens lsp``: the language server behind the editor extension (pygls, stdio)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
+from pathlib import Path
+from typing import Any, BinaryIO, TypeVar
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from .. import __version__
+from ..metaflow_env import ensure_user
+from . import commands
+from .jobs import SpinJob
+from .kernels import Kernels
+from .lenses import code_lenses, is_python
+from .outcomes import SpinOutcome
+from .payloads import invalid
+from .protocol import SpinlensProtocol
+from .settings import SECTION, Settings, has_settings
+from .step_index import StepIndex, update_index
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+CLOSE_WAIT_S = 5.0  # how long a stopping server lets cancelled spins wind down
+
+
+class SpinlensServer(LanguageServer):
+    """State shared by the handlers: settings, kernels, chosen runs, last outcomes."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "spinlens",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=SpinlensProtocol,
+        )
+        self.settings = Settings()
+        self.kernels = Kernels()
+        self.source_runs: dict[str, str] = {}  # flow file -> run chosen with setSourceRun
+        self.outcomes: dict[tuple[str, str | None, str], SpinOutcome] = {}  # (uri, flow, step)
+        self.step_indexes: dict[str, StepIndex] = {}  # uri -> steps of the last text seen
+        self.spin_requests: dict[Any, SpinJob] = {}  # JSON-RPC id -> the spin it asked for
+        self.spin_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="spinlens-spin")
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.shutdown_requested = False
+        self._workers: set[Future[Any]] = set()  # blocking engine calls in flight
+        self._closed = False
+        self._close_lock = threading.Lock()
+
+    # -- threads ----------------------------------------------------------------
+    def in_loop(self, fn: Callable[..., object], *args: Any) -> None:
+        """Call ``fn`` on the event loop: pygls' writer and request table are not
+        thread-safe, and worker threads produce the spin events."""
+        loop = self.loop
+        if loop is None:
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            fn(*args)
+            return
+        try:
+            loop.call_soon_threadsafe(fn, *args)
+        except RuntimeError:  # the loop has closed: the client is gone
+            pass
+
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        """window/logMessage, from any thread (never stdout: it is the LSP channel)."""
+        self.in_loop(self.window_log_message, types.LogMessageParams(type=kind, message=message))
+
+    def in_worker(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        """Run a blocking engine call in the spin pool; awaitable, and tracked so
+        that stopping the server can wait for it."""
+        future = self.spin_pool.submit(fn, *args)
+        self._workers.add(future)
+        future.add_done_callback(self._workers.discard)
+        return asyncio.wrap_future(future)
+
+    def request_cancelled(self, msg_id: Any) -> None:
+        """``$/cancelRequest`` (on the event loop): cancel the spin that request made."""
+        job = self.spin_requests.get(msg_id)
+        if job is not None:
+            job.cancel()
+
+    # -- documents --------------------------------------------------------------
+    def flow_path(self, uri: str) -> str:
+        path = to_fs_path(uri) if uri.startswith("file:") else None
+        if not path:
+            raise invalid(f"{uri} is not a file: only files on disk can be spun")
+        return str(Path(path).resolve())
+
+    def open_text(self, uri: str) -> str | None:
+        """The buffer's text if the client opened the document, else None (read the file)."""
+        document = self.workspace.text_documents.get(uri)
+        return document.source if document is not None else None
+
+    def history_dir(self, flow_file: str) -> str | None:
+        """``.spinlens`` in the workspace folder holding the file (else beside the file)."""
+        roots = [to_fs_path(folder.uri) for folder in self.workspace.folders.values()]
+        roots.append(self.workspace.root_path)
+        for root in roots:
+            if root and Path(flow_file).is_relative_to(Path(root).resolve()):
+                return str(Path(root).resolve() / ".spinlens")
+        return None
+
+    # -- outcomes ---------------------------------------------------------------
+    def record_outcome(self, uri: str, outcome: SpinOutcome) -> None:
+        self.outcomes[(uri, outcome.flow, outcome.step)] = outcome
+        failed = outcome.status != "ok" and outcome.kind != "cancelled"
+        self.log(outcome.summary(), types.MessageType.Error if failed else types.MessageType.Info)
+        workspace = self.client_capabilities.workspace
+        if workspace and workspace.code_lens and workspace.code_lens.refresh_support:
+            self.workspace_code_lens_refresh(None)
+
+    def outcome_lookup(self, uri: str) -> Callable[[str, str], SpinOutcome | None]:
+        def lookup(flow: str, step: str) -> SpinOutcome | None:
+            # A spin whose flow could not be told (the text did not parse) is keyed
+            # without one; show whichever of the two is newer.
+            found = [self.outcomes.get((uri, flow, step)), self.outcomes.get((uri, None, step))]
+            return max((o for o in found if o is not None), key=lambda o: o.ended, default=None)
+
+        return lookup
+
+    # -- stopping ---------------------------------------------------------------
+    def close_kernels(self, wait_s: float = CLOSE_WAIT_S) -> None:
+        """Cancel every spin, let them end (briefly), stop every kernel. Idempotent."""
+        with self._close_lock:
+            if self._closed:
+                return
+            self._closed = True
+        self.kernels.cancel_all()
+        running = [future for future in self._workers if not future.done()]
+        if running:
+            wait_futures(running, timeout=wait_s)
+        self.kernels.close_all()
+        self.spin_pool.shutdown(wait=False, cancel_futures=True)
+
+    def shutdown(self) -> None:
+        """pygls' end of the stdio loop (stdin EOF, exit, a signal): stop the kernels.
+
+        Unlike the base class it does not wait for the thread pool, whose stdin
+        reader may stay blocked until the client closes the pipe.
+        """
+        self.close_kernels()
+        if self._stop_event is not None:
+            self._stop_event.set()
+        if self._thread_pool is not None:
+            self._thread_pool.shutdown(wait=False, cancel_futures=True)
+
+
+def build_server() -> SpinlensServer:
+    server = SpinlensServer()
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: SpinlensServer, params: types.InitializeParams) -> None:
+        ls.loop = asyncio.get_running_loop()
+        ls.settings = ls.settings.updated(params.initialization_options)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(
+        ls: SpinlensServer, params: types.DidChangeConfigurationParams
+    ) -> None:
+        if has_settings(params.settings):
+            ls.settings = ls.settings.updated(params.settings)
+            return
+        # Pull-model clients send no settings: ask for the section.
+        workspace = ls.client_capabilities.workspace
+        if workspace and workspace.configuration:
+            item = types.ConfigurationItem(section=SECTION)
+            try:
+                values = await ls.workspace_configuration_async(
+                    types.ConfigurationParams(items=[item])
+                )
+            except Exception as exc:  # the client could not answer: keep what we have
+                ls.log(f"Could not read the spinlens settings: {exc}", types.MessageType.Warning)
+                return
+            if values:
+                ls.settings = ls.settings.updated({SECTION: values[0]})
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
+    def code_lens(ls: SpinlensServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+        uri = params.text_document.uri
+        document = ls.workspace.get_text_document(uri)
+        if not is_python(uri, document.language_id):
+            return []
+        index = update_index(ls.step_indexes.get(uri), document.source, document.path or uri)
+        ls.step_indexes[uri] = index
+        return code_lenses(uri, index, ls.outcome_lookup(uri), time.time())
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: SpinlensServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.step_indexes.pop(params.text_document.uri, None)
+
+    @server.feature(types.SHUTDOWN)
+    async def shutdown(ls: SpinlensServer, params: None) -> None:
+        ls.shutdown_requested = True
+        await asyncio.to_thread(ls.close_kernels)
+
+    @server.feature(types.EXIT)
+    def exit_(ls: SpinlensServer, params: None) -> None:
+        ls.close_kernels()
+
+    @server.command(commands.SPIN)
+    async def spin(ls: SpinlensServer, *arguments: Any) -> Any:
+        return await commands.spin(ls, arguments)
+
+    @server.command(commands.CANCEL)
+    def cancel(ls: SpinlensServer, *arguments: Any) -> Any:
+        return commands.cancel(ls, arguments)
+
+    @server.command(commands.LIST_RUNS)
+    async def list_runs(ls: SpinlensServer, *arguments: Any) -> Any:
+        return await commands.list_flow_runs(ls, arguments)
+
+    @server.command(commands.SET_SOURCE_RUN)
+    def set_source_run(ls: SpinlensServer, *arguments: Any) -> Any:
+        return commands.set_source_run(ls, arguments)
+
+    @server.command(commands.RESTART_KERNEL)
+    async def restart_kernel(ls: SpinlensServer, *arguments: Any) -> Any:
+        return await commands.restart_kernel(ls, arguments)
+
+    return server
+
+
+def _claim_stdout() -> BinaryIO:
+    """The LSP channel: the real stdout, moved to a private descriptor.
+
+    File descriptor 1 then points at stderr, so a stray print (ours, a
+    library's, a subprocess's) cannot corrupt the protocol stream.
+    """
+    channel = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    sys.stdout.flush()
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    return channel
+
+
+def main() -> int:
+    """Serve over stdio until the client says exit or closes stdin."""
+    ensure_user()
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.WARNING,
+        format="spinlens lsp: %(message)s",
+    )
+    channel = _claim_stdout()
+    server = build_server()
+    # SIGTERM unwinds like Ctrl-C (SystemExit in the loop), through server.shutdown().
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    server.start_io(sys.stdin.buffer, channel)
+    server.close_kernels()
+    code = 0 if server.shutdown_requested else 1
+    sys.stderr.flush()
+    # Not sys.exit: the interpreter would join pygls' stdin reader thread, which
+    # may block until the client closes the pipe; every kernel is stopped by now.
+    os._exit(code)

@@ -1,0 +1,75 @@
+"""Editor settings: initializationOptions and workspace/didChangeConfiguration."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..history import DEFAULT_KEEP
+
+SECTION = "spinlens"
+DEFAULT_DIFF_ROWS = 20
+
+
+@dataclass(frozen=True)
+class Settings:
+    default_source_run: str | None = None  # None: the latest successful run
+    history_size: int = DEFAULT_KEEP  # spins kept per step in .spinlens (0 keeps none)
+    diff_rows: int = DEFAULT_DIFF_ROWS  # stored for the client; the engine bounds diffs itself
+
+    def updated(self, payload: object) -> Settings:
+        """These settings with the known keys of ``payload`` applied.
+
+        Clients send either the flat object of protocol.md or, as VS Code's
+        configuration sync does, ``{"spinlens": {...}}``; unknown keys and values
+        of the wrong type are ignored so a bad setting never breaks the server.
+        """
+        values = _section(payload)
+        if values is None:
+            return self
+        changes: dict[str, Any] = {}
+        if "defaultSourceRun" in values:
+            run = values["defaultSourceRun"]
+            if run is None or (isinstance(run, (str, int)) and not isinstance(run, bool)):
+                # "" (an emptied settings field) means "latest successful", like null.
+                changes["default_source_run"] = _run_id(run)
+        size = values.get("historySize")
+        if isinstance(size, int) and not isinstance(size, bool) and size >= 0:
+            changes["history_size"] = size
+        rows = values.get("diffRows")
+        if isinstance(rows, int) and not isinstance(rows, bool) and rows > 0:
+            changes["diff_rows"] = rows
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "defaultSourceRun": self.default_source_run,
+            "historySize": self.history_size,
+            "diffRows": self.diff_rows,
+        }
+
+
+_KEYS = ("defaultSourceRun", "historySize", "diffRows")
+
+
+def _run_id(value: str | int | None) -> str | None:
+    if value is None:
+        return None
+    return str(value).strip() or None
+
+
+def _section(payload: object) -> Mapping[str, Any] | None:
+    if not isinstance(payload, Mapping):
+        return None
+    nested = payload.get(SECTION)
+    if isinstance(nested, Mapping):
+        return nested
+    if any(key in payload for key in _KEYS):
+        return payload
+    return None
+
+
+def has_settings(payload: object) -> bool:
+    """Whether ``payload`` carries any Spinlens setting (else the client must be asked)."""
+    return _section(payload) is not None

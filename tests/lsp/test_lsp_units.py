@@ -1,0 +1,111 @@
+"""The server's small pure parts: settings, arguments, flow choice, lens titles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pygls.exceptions import JsonRpcInvalidParams
+
+from spinlens.events import Artifact, Failed, Finished
+from spinlens.lsp.jobs import resolve_flow
+from spinlens.lsp.outcomes import SpinOutcome, format_ago
+from spinlens.lsp.payloads import SourceRunArgs, SpinArgs, UriArgs
+from spinlens.lsp.settings import Settings
+
+TWO_FLOWS = """\
+from metaflow import FlowSpec, step
+
+
+class AFlow(FlowSpec):
+    @step
+    def start(self):
+        self.next(self.only_a)
+
+    @step
+    def only_a(self):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+
+
+class BFlow(FlowSpec):
+    @step
+    def start(self):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+
+
+if __name__ == "__main__":
+    AFlow()
+"""
+
+
+def test_settings_flat_nested_and_bad_values() -> None:
+    settings = Settings().updated({"defaultSourceRun": "12", "historySize": 3, "diffRows": 7})
+    assert settings == Settings("12", 3, 7)
+    nested = settings.updated({"spinlens": {"defaultSourceRun": None, "historySize": 0}})
+    assert nested == Settings(None, 0, 7)
+    # Wrong types and unknown keys are ignored; "" means the latest successful run.
+    assert settings.updated({"historySize": "ten", "diffRows": -1, "other": 1}) == settings
+    assert settings.updated({"defaultSourceRun": ""}).default_source_run is None
+    assert settings.updated({"defaultSourceRun": 42}).default_source_run == "42"
+    assert settings.updated(None) == settings and settings.updated([1]) == settings
+
+
+def test_command_arguments() -> None:
+    spin = SpinArgs.parse("s", [{"uri": "file:///f.py", "step": "a", "run": 12, "index": 1}])
+    assert (spin.run, spin.index, spin.task, spin.overrides) == ("12", 1, None, {})
+    assert SourceRunArgs.parse("s", [{"uri": "file:///f.py", "runId": None}]).run_id is None
+    assert UriArgs.parse("s", [{"uri": "file:///f.py", "flow": "AFlow"}]).flow == "AFlow"
+    for bad in (
+        [],
+        ["file:///f.py", "a"],
+        [{"uri": "file:///f.py"}],
+        [{"uri": "file:///f.py", "step": "a", "index": "1"}],
+        [{"uri": "file:///f.py", "step": "a", "overrides": {"x": 1}}],
+    ):
+        with pytest.raises(JsonRpcInvalidParams):
+            SpinArgs.parse("s", bad)
+    with pytest.raises(JsonRpcInvalidParams):
+        SourceRunArgs.parse("s", [{"uri": "file:///f.py"}])
+
+
+def test_flow_choice(tmp_path: Path) -> None:
+    path = str(tmp_path / "flows.py")
+    assert resolve_flow(TWO_FLOWS, path, "only_a") == "AFlow"  # the only flow with it
+    assert resolve_flow(TWO_FLOWS, path, "end") == "AFlow"  # ambiguous: the __main__ one
+    no_main = TWO_FLOWS.split("if __name__")[0]
+    assert resolve_flow(no_main, path, "end") == "BFlow"  # else the last
+    assert resolve_flow("def (", path, "end") is None
+    assert resolve_flow(None, path, "end") is None  # not open and not on disk
+
+
+def test_outcome_titles() -> None:
+    artifacts = [
+        Artifact("s1", "a", "int", 1, "1", "unchanged", "changed"),
+        Artifact("s1", "b", "int", 1, "1", "unchanged", "new"),
+        Artifact("s1", "c", "int", 1, "1", "changed", "unchanged"),
+    ]
+    ok = SpinOutcome.from_events("F", "x", [*artifacts, Finished("s1", (), None, {})])
+    assert ok is not None and ok.title(ok.ended + 12) == "spun 12 s ago: 2 changed"
+    error = "KeyError: 'a very long key name that does not fit on a lens line'\nmore"
+    failed = SpinOutcome.from_events("F", "x", [Failed("s2", "exception", error)])
+    assert failed is not None
+    title = failed.title(failed.ended + 5)
+    assert title.startswith("failed 5 s ago: KeyError: 'a very long") and title.endswith("…")
+    assert len(title.split(": ", 1)[1]) <= 40
+    cancelled = SpinOutcome.from_events("F", "x", [Failed("s3", "cancelled", "Cancelled.")])
+    assert cancelled is not None and cancelled.title(cancelled.ended) == "cancelled 0 s ago"
+    assert SpinOutcome.from_events("F", "x", artifacts) is None
+    assert [format_ago(s) for s in (59, 60, 3600, 86400 * 2)] == [
+        "59 s ago",
+        "1 min ago",
+        "1 h ago",
+        "2 d ago",
+    ]
