@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.spinlens-installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-python test-extension e2e editor lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,11 +21,48 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check server tests bench examples
 	$(BIN)/mypy server/spinlens
 
-test: lint
+# Everything: Python (unit, real Metaflow runs, real LSP client), the extension's
+# TypeScript unit tests, then the VSIX end to end in a real VS Code (code-server
+# driven by Chromium; tests/e2e/setup.sh installs both on a fresh machine).
+test: lint test-python test-extension e2e
+
+test-python: $(STAMP)
 	$(BIN)/python -m pytest
+
+node_modules: package-lock.json
+	npm ci
+	touch node_modules
+
+test-extension: node_modules
+	npm run typecheck
+	npm test
 
 bench: $(STAMP)
 	$(BIN)/python bench/spin_vs_metaflow.py
 
 clean:
-	rm -rf $(VENV) examples/.metaflow examples/.spinlens
+	rm -rf $(VENV) examples/.metaflow examples/.spinlens node_modules dist bundled \
+		tests/e2e/.tools tests/e2e/node_modules tests/e2e/artifacts .editor
+
+# The VS Code extension: the TypeScript client bundled into dist/, then a VSIX
+# that also ships the backend wheel (bundled/), offered for install on first use.
+EXT_VERSION = $(shell node -p "require('./package.json').version")
+.PHONY: build-extension package
+
+build-extension: node_modules
+	npm run build
+
+package: $(STAMP) build-extension
+	rm -f bundled/spinlens-*.whl
+	$(BIN)/python -m pip wheel --quiet --no-deps -w bundled .
+	npx vsce package --no-dependencies --no-rewrite-relative-links --allow-missing-repository \
+		-o dist/spinlens-$(EXT_VERSION).vsix
+	unzip -l dist/spinlens-$(EXT_VERSION).vsix
+
+e2e: package
+	bash tests/e2e/run.sh dist/spinlens-$(EXT_VERSION).vsix
+
+# Try the real thing: code-server with the built extension and the example
+# workspace, on a local URL it prints.
+editor: package
+	bash scripts/editor.sh dist/spinlens-$(EXT_VERSION).vsix

@@ -1,0 +1,315 @@
+/**
+ * The palette and CodeLens commands. Lenses pass `[uri, step, flow]` (uri as a
+ * string); the palette passes nothing and the active editor is the target.
+ */
+import * as vscode from 'vscode';
+import { clip, formatAge } from './format';
+import type { ResultsPanel } from './panel';
+import {
+  ClientCommand,
+  type RunInfo,
+  ServerCommand,
+  type SpinArgs,
+  isObject,
+  isSpinResult,
+  parseRuns,
+} from './protocol';
+import type { SpinlensServer } from './server';
+import { getSettings } from './settings';
+import { type SpinRecord, type SpinStore, changedCount, isDone } from './spins';
+import { findSteps, isStepName, orderStepsForCursor, stepAt } from './steps';
+
+const SHOW_RESULTS = 'Show Results';
+
+export interface CommandContext {
+  server: SpinlensServer;
+  store: SpinStore;
+  panel: ResultsPanel;
+  output: vscode.OutputChannel;
+}
+
+/** A target document from a lens argument (uri string or Uri) or the active Python editor. */
+export function targetUri(arg: unknown): string | undefined {
+  if (typeof arg === 'string' && arg.length > 0 && arg.length < 8192) {
+    try {
+      return vscode.Uri.parse(arg, true).toString();
+    } catch {
+      return undefined;
+    }
+  }
+  if (arg instanceof vscode.Uri) return arg.toString();
+  const document = vscode.window.activeTextEditor?.document;
+  if (document && document.languageId === 'python') return document.uri.toString();
+  return undefined;
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (isObject(error) && typeof error.message === 'string') return error.message;
+  return String(error);
+}
+
+/** Quick pick items for the steps of `document`, the one at `line` first. */
+export function stepPickItems(
+  text: string,
+  line: number,
+  store?: SpinStore,
+  uri?: string,
+): vscode.QuickPickItem[] {
+  const steps = findSteps(text);
+  const ordered = orderStepsForCursor(steps, line);
+  const atCursor = stepAt(steps, line)?.name;
+  return ordered.map((name) => {
+    const last = store && uri ? store.latest(uri, name) : undefined;
+    const parts: string[] = [];
+    if (name === atCursor) parts.push('at the cursor');
+    if (last && isDone(last) && last.endedAt !== undefined) {
+      const age = formatAge(last.endedAt / 1000);
+      parts.push(last.state === 'ok' ? `spun ${age}: ${changedCount(last)} changed` : `${last.state} ${age}`);
+    }
+    return { label: name, description: parts.join(' · ') };
+  });
+}
+
+export interface SpinTarget {
+  uri: string;
+  step: string;
+  /** The flow class, when a lens named it. */
+  flow?: string;
+}
+
+async function pickStep(ctx: CommandContext): Promise<SpinTarget | undefined> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || editor.document.languageId !== 'python') {
+    void vscode.window.showInformationMessage('Spinlens: open a Metaflow flow file to spin one of its steps.');
+    return undefined;
+  }
+  const uri = editor.document.uri.toString();
+  const items = stepPickItems(editor.document.getText(), editor.selection.active.line, ctx.store, uri);
+  if (items.length === 0) {
+    void vscode.window.showInformationMessage('Spinlens: this file has no @step.');
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'Spinlens: spin which step?',
+    placeHolder: 'Step to run against its inputs from the source run',
+  });
+  return picked ? { uri, step: picked.label } : undefined;
+}
+
+async function resolveTarget(
+  ctx: CommandContext,
+  uriArg: unknown,
+  stepArg: unknown,
+  flowArg: unknown,
+): Promise<SpinTarget | undefined> {
+  if (uriArg !== undefined && isStepName(stepArg)) {
+    const uri = targetUri(uriArg);
+    if (uri === undefined) return undefined;
+    return isStepName(flowArg) ? { uri, step: stepArg, flow: flowArg } : { uri, step: stepArg };
+  }
+  return pickStep(ctx);
+}
+
+/**
+ * Runs a spin (or a debug spin) of `step`, streaming its events to the panel.
+ * A spin requested while another of the same file runs waits its turn on the
+ * server (the panel shows it as starting).
+ */
+export async function runSpin(ctx: CommandContext, target: SpinTarget, debug = false): Promise<SpinRecord> {
+  const record = ctx.store.begin(target.uri, target.step, debug);
+  ctx.panel.show(record);
+  const args: SpinArgs = { uri: target.uri, step: target.step };
+  if (target.flow !== undefined) args.flow = target.flow;
+  try {
+    const result = await ctx.server.execute(debug ? ServerCommand.debug : ServerCommand.spin, args);
+    if (isSpinResult(result)) ctx.store.complete(record, result);
+    else ctx.store.complete(record, undefined, 'The server gave an unexpected answer to the spin.');
+  } catch (error) {
+    ctx.store.complete(record, undefined, describeError(error));
+  }
+  if (record.state === 'failed') {
+    const error = record.terminal?.event === 'failed' ? record.terminal.error : 'failed';
+    void vscode.window
+      .showErrorMessage(`Spinlens: ${record.step} failed: ${clip(error, 300)}`, SHOW_RESULTS)
+      .then((choice) => {
+        if (choice === SHOW_RESULTS) ctx.panel.show(record, false);
+      });
+  }
+  return record;
+}
+
+async function spinStep(ctx: CommandContext, uriArg?: unknown, stepArg?: unknown, flowArg?: unknown): Promise<void> {
+  const target = await resolveTarget(ctx, uriArg, stepArg, flowArg);
+  if (target) await runSpin(ctx, target);
+}
+
+async function debugStep(ctx: CommandContext, uriArg?: unknown, stepArg?: unknown, flowArg?: unknown): Promise<void> {
+  const target = await resolveTarget(ctx, uriArg, stepArg, flowArg);
+  if (!target) return;
+  await ctx.server.ready();
+  if (ctx.server.hasCommand(ServerCommand.debug)) {
+    await runSpin(ctx, target, true);
+    return;
+  }
+  const SPIN = 'Spin Without Breakpoints';
+  const choice = await vscode.window.showInformationMessage(
+    `Spinlens: debugging a step comes in a later release. "Spin this step" runs ${target.step} now, without breakpoints.`,
+    SPIN,
+  );
+  if (choice === SPIN) await runSpin(ctx, target);
+}
+
+/**
+ * Quick pick items for the runs of a flow, "Latest successful run" first (the
+ * `null` choice: the `spinlens.defaultSourceRun` setting if set, else the latest
+ * successful run).
+ */
+export function runPickItems(
+  runs: readonly RunInfo[],
+  current: string | null | undefined,
+  nowMs: number = Date.now(),
+  defaultRun: string | null = null,
+): (vscode.QuickPickItem & { runId: string | null })[] {
+  const icons: Record<RunInfo['status'], string> = {
+    ok: '$(pass)',
+    failed: '$(error)',
+    running: '$(sync)',
+  };
+  const latest = runs.find((r) => r.status === 'ok');
+  const fallback =
+    defaultRun !== null
+      ? `run ${defaultRun} (spinlens.defaultSourceRun)`
+      : latest
+        ? `now ${latest.runId}`
+        : 'no successful run yet';
+  return [
+    {
+      label: defaultRun !== null ? '$(history) Default run' : '$(history) Latest successful run',
+      description: fallback,
+      detail: current === null ? 'current' : undefined,
+      runId: null,
+    },
+    ...runs.map((run) => ({
+      label: `${icons[run.status]} ${run.runId}`,
+      description: `${run.status} · ${formatAge(run.created, nowMs)}`,
+      detail: current === run.runId ? 'current' : undefined,
+      runId: run.runId,
+    })),
+  ];
+}
+
+async function chooseSourceRun(ctx: CommandContext, uriArg?: unknown): Promise<void> {
+  const uri = targetUri(uriArg);
+  if (!uri) {
+    void vscode.window.showInformationMessage('Spinlens: open a flow file to choose the run its spins start from.');
+    return;
+  }
+  let runs: RunInfo[];
+  try {
+    runs = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: 'Spinlens: listing runs' },
+      async () => parseRuns(await ctx.server.execute(ServerCommand.listRuns, { uri })),
+    );
+  } catch (error) {
+    void vscode.window.showErrorMessage(`Spinlens: cannot list the runs: ${describeError(error)}`);
+    return;
+  }
+  const items = runPickItems(runs, sourceRuns.get(uri), Date.now(), getSettings().defaultSourceRun);
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'Spinlens: spin from which run?',
+    placeHolder: runs.length ? 'Source run of the inputs' : 'This flow has no runs yet',
+    matchOnDescription: true,
+  });
+  if (!picked) return;
+  try {
+    const result = await ctx.server.execute(ServerCommand.setSourceRun, { uri, runId: picked.runId });
+    const runId = isObject(result) && typeof result.runId === 'string' ? result.runId : null;
+    sourceRuns.set(uri, runId);
+    void vscode.window.showInformationMessage(
+      runId !== null
+        ? `Spinlens: spins of this flow use run ${runId}.`
+        : getSettings().defaultSourceRun !== null
+          ? `Spinlens: spins of this flow use the default run ${String(getSettings().defaultSourceRun)}.`
+          : 'Spinlens: spins of this flow use its latest successful run.',
+    );
+  } catch (error) {
+    void vscode.window.showErrorMessage(`Spinlens: cannot set the source run: ${describeError(error)}`);
+  }
+}
+
+/** The source run chosen per document in this session (undefined: never chosen). */
+const sourceRuns = new Map<string, string | null>();
+
+async function cancelSpin(ctx: CommandContext, uriArg?: unknown): Promise<void> {
+  const active = uriArg === undefined ? undefined : targetUri(uriArg);
+  const running = ctx.store.running(active) ?? ctx.store.running();
+  if (!running) {
+    void vscode.window.showInformationMessage('Spinlens: no spin is running.');
+    return;
+  }
+  try {
+    await ctx.server.execute(ServerCommand.cancel, { uri: running.uri });
+  } catch (error) {
+    void vscode.window.showErrorMessage(`Spinlens: cannot cancel: ${describeError(error)}`);
+  }
+}
+
+async function restartKernel(ctx: CommandContext, uriArg?: unknown): Promise<void> {
+  const uri = targetUri(uriArg) ?? ctx.store.last()?.uri;
+  if (!uri) {
+    void vscode.window.showInformationMessage('Spinlens: open the flow file whose kernel to restart.');
+    return;
+  }
+  try {
+    const result = await ctx.server.execute(ServerCommand.restartKernel, { uri });
+    const restarted = isObject(result) && result.restarted === true;
+    void vscode.window.showInformationMessage(
+      restarted
+        ? 'Spinlens: kernel restarted; the next spin loads its inputs afresh.'
+        : 'Spinlens: this flow had no kernel running; the next spin starts one.',
+    );
+  } catch (error) {
+    void vscode.window.showErrorMessage(`Spinlens: cannot restart the kernel: ${describeError(error)}`);
+  }
+}
+
+function showResults(ctx: CommandContext, uriArg?: unknown, stepArg?: unknown): void {
+  if (uriArg !== undefined && isStepName(stepArg)) {
+    const uri = targetUri(uriArg);
+    const record = uri === undefined ? undefined : ctx.store.latest(uri, stepArg);
+    if (!record) {
+      void vscode.window.showInformationMessage(`Spinlens: no spin of ${stepArg} in this session yet.`);
+    }
+    ctx.panel.show(record, false);
+    return;
+  }
+  ctx.panel.show(ctx.panel.record ?? ctx.store.last(), false);
+}
+
+/** Registers every contributed command. */
+export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
+  const register = (name: string, handler: (...args: unknown[]) => unknown): vscode.Disposable =>
+    vscode.commands.registerCommand(name, async (...args: unknown[]) => {
+      try {
+        await handler(...args);
+      } catch (error) {
+        ctx.output.appendLine(`[spinlens] ${name}: ${describeError(error)}`);
+        void vscode.window.showErrorMessage(`Spinlens: ${describeError(error)}`);
+      }
+    });
+  return [
+    register(ClientCommand.spinStep, (uri, step, flow) => spinStep(ctx, uri, step, flow)),
+    register(ClientCommand.debugStep, (uri, step, flow) => debugStep(ctx, uri, step, flow)),
+    register(ClientCommand.chooseSourceRun, (uri) => chooseSourceRun(ctx, uri)),
+    register(ClientCommand.cancelSpin, (uri) => cancelSpin(ctx, uri)),
+    register(ClientCommand.restartKernel, (uri) => restartKernel(ctx, uri)),
+    register(ClientCommand.showResults, (uri, step) => showResults(ctx, uri, step)),
+  ];
+}
+
+/** The webview's Cancel button. */
+export function cancelRecord(ctx: Pick<CommandContext, 'server'>, record: SpinRecord): void {
+  if (isDone(record)) return;
+  void ctx.server.execute(ServerCommand.cancel, { uri: record.uri }).catch(() => undefined);
+}

@@ -1,0 +1,72 @@
+/** Activation: wiring only. The logic lives in the modules it connects. */
+import * as vscode from 'vscode';
+import { cancelRecord, registerCommands } from './commands';
+import { ResultsPanel } from './panel';
+import { onPythonEnvironmentChange } from './python';
+import { SpinlensServer } from './server';
+import { SECTION, getSettings } from './settings';
+import { SpinStore } from './spins';
+import { START_SERVER_COMMAND, StatusBar } from './statusBar';
+
+let server: SpinlensServer | undefined;
+
+function normalizeUri(uri: string): string {
+  try {
+    return vscode.Uri.parse(uri, true).toString();
+  } catch {
+    return uri;
+  }
+}
+
+export function activate(context: vscode.ExtensionContext): void {
+  const output = vscode.window.createOutputChannel('Spinlens');
+  const store = new SpinStore(normalizeUri);
+  const statusBar = new StatusBar(store);
+  const spinServer = new SpinlensServer(context.extensionPath, output);
+  server = spinServer;
+  const panel = new ResultsPanel(
+    context.extensionUri,
+    store,
+    {
+      cancel: (record) => cancelRecord({ server: spinServer }, record),
+      diffRows: () => getSettings().diffRows,
+    },
+    output,
+  );
+
+  context.subscriptions.push(
+    output,
+    statusBar,
+    panel,
+    { dispose: () => void spinServer.dispose() },
+    spinServer.onState((state) => statusBar.setServerState(state)),
+    spinServer.onEvent(({ uri, event }) => store.route(uri, event)),
+    ...registerCommands({ server: spinServer, store, panel, output }),
+    vscode.commands.registerCommand(START_SERVER_COMMAND, () => spinServer.restart()),
+    vscode.workspace.onDidChangeConfiguration((change) => {
+      if (!change.affectsConfiguration(SECTION)) return;
+      panel.sendSettings();
+      if (change.affectsConfiguration(`${SECTION}.python`)) {
+        // A new interpreter: a new server (its init options carry the other settings).
+        spinServer.scheduleRestart('the spinlens.python setting changed');
+      } else {
+        void spinServer.sendConfiguration();
+      }
+    }),
+  );
+
+  void onPythonEnvironmentChange(() => {
+    if (getSettings().python === '') {
+      spinServer.scheduleRestart("the Python extension's active environment changed");
+    }
+  }).then((subscription) => {
+    if (subscription) context.subscriptions.push(subscription);
+  });
+
+  void spinServer.ready();
+}
+
+export async function deactivate(): Promise<void> {
+  await server?.dispose();
+  server = undefined;
+}

@@ -1,0 +1,174 @@
+/**
+ * The results webview: one panel, revealed when it exists, showing one spin at
+ * a time. The extension keeps the spins (SpinStore); the panel replays the one
+ * on display whenever its script (re)announces itself with `ready`.
+ */
+import * as vscode from 'vscode';
+import { type FromWebview, type ToWebview, isFileAllowed, parseWebviewMessage } from './messages';
+import { type SpinChange, type SpinRecord, type SpinStore } from './spins';
+import { makeNonce, renderHtml } from './webviewHtml';
+
+export const VIEW_TYPE = 'spinlens.results';
+
+export interface PanelActions {
+  /** The webview's Cancel button. */
+  cancel(record: SpinRecord): void;
+  diffRows(): number;
+}
+
+export class ResultsPanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private ready = false;
+  private displayed: SpinRecord | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly subscription: { dispose(): void };
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly store: SpinStore,
+    private readonly actions: PanelActions,
+    private readonly output: vscode.OutputChannel,
+  ) {
+    this.subscription = store.onDidChange((change) => this.onSpinChange(change));
+  }
+
+  /** The spin on display. */
+  get record(): SpinRecord | undefined {
+    return this.displayed;
+  }
+
+  get visible(): boolean {
+    return this.panel?.visible ?? false;
+  }
+
+  /** Opens (or reveals) the panel; with a record, shows that spin from its start. */
+  show(record?: SpinRecord, preserveFocus = true): void {
+    if (!this.panel) this.create(preserveFocus);
+    else this.panel.reveal(this.panel.viewColumn ?? vscode.ViewColumn.Beside, preserveFocus);
+    if (record && record !== this.displayed) {
+      this.displayed = record;
+      this.replay();
+    }
+    this.updateTitle();
+  }
+
+  private create(preserveFocus: boolean): void {
+    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
+    const panel = vscode.window.createWebviewPanel(
+      VIEW_TYPE,
+      'Spinlens',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus },
+      {
+        enableScripts: true,
+        retainContextWhenHidden: true,
+        localResourceRoots: [media],
+        enableCommandUris: false,
+        enableFindWidget: true,
+      },
+    );
+    panel.iconPath = vscode.Uri.joinPath(media, 'icon.png');
+    this.panel = panel;
+    this.ready = false;
+    const webview = panel.webview;
+    webview.html = renderHtml({
+      cspSource: webview.cspSource,
+      nonce: makeNonce(),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.css')).toString(),
+    });
+    this.disposables.push(
+      webview.onDidReceiveMessage((raw: unknown) => this.onMessage(raw)),
+      panel.onDidDispose(() => {
+        this.panel = undefined;
+        this.ready = false;
+        for (const d of this.disposables.splice(0)) d.dispose();
+      }),
+    );
+  }
+
+  private updateTitle(): void {
+    if (this.panel && this.displayed) this.panel.title = `Spinlens: ${this.displayed.step}`;
+  }
+
+  private post(message: ToWebview): void {
+    if (this.panel && this.ready) void this.panel.webview.postMessage(message);
+  }
+
+  /** Everything the webview needs to show the displayed spin from scratch. */
+  private replay(): void {
+    const record = this.displayed;
+    if (!record) return;
+    this.post({ type: 'spin', uri: record.uri, step: record.step });
+    for (const event of record.events) this.post({ type: 'event', event });
+  }
+
+  sendSettings(): void {
+    this.post({ type: 'settings', diffRows: this.actions.diffRows() });
+  }
+
+  private onSpinChange({ record, event }: SpinChange): void {
+    if (record !== this.displayed || !event) return;
+    this.post({ type: 'event', event });
+    if (event.event === 'started') this.updateTitle();
+  }
+
+  private onMessage(raw: unknown): void {
+    const message = parseWebviewMessage(raw);
+    if (!message) {
+      this.output.appendLine('[spinlens] ignored an unexpected message from the results panel');
+      return;
+    }
+    void this.handle(message);
+  }
+
+  private async handle(message: FromWebview): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        this.sendSettings();
+        this.replay();
+        return;
+      case 'cancel':
+        if (this.displayed) this.actions.cancel(this.displayed);
+        return;
+      case 'openFile':
+        await this.openFile(message.file, message.line);
+        return;
+    }
+  }
+
+  private allowedFiles(): string[] {
+    const files: string[] = [];
+    const record = this.displayed;
+    if (record?.flowFile) files.push(record.flowFile);
+    if (record) {
+      const uri = vscode.Uri.parse(record.uri);
+      if (uri.scheme === 'file') files.push(uri.fsPath);
+    }
+    return files;
+  }
+
+  private async openFile(file: string, line: number | null): Promise<void> {
+    const roots = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    if (!isFileAllowed(file, roots, this.allowedFiles())) {
+      this.output.appendLine(`[spinlens] not opening ${file}: outside the workspace`);
+      return;
+    }
+    const position = new vscode.Position(Math.max(0, (line ?? 1) - 1), 0);
+    try {
+      await vscode.window.showTextDocument(vscode.Uri.file(file), {
+        viewColumn: vscode.ViewColumn.One,
+        selection: new vscode.Range(position, position),
+        preserveFocus: false,
+      });
+    } catch (error) {
+      void vscode.window.showWarningMessage(`Spinlens: cannot open ${file}: ${String(error)}`);
+    }
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.panel?.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

@@ -1,0 +1,569 @@
+/**
+ * The TypeScript mirror of docs/protocol.md (and server/spinlens/events.py):
+ * spin events, ValueDiff, the language server's commands, initialization
+ * options and notifications. Keep the three in step.
+ *
+ * This module has no `vscode` import so the guards can be unit-tested and
+ * reused anywhere.
+ */
+
+// ---------------------------------------------------------------------------
+// Events
+// ---------------------------------------------------------------------------
+
+/** An output artifact compared with one baseline. */
+export type ArtifactStatus = 'new' | 'changed' | 'unchanged';
+export type Stream = 'stdout' | 'stderr';
+export type FailureKind = 'setup' | 'exception' | 'exit' | 'crash' | 'cancelled';
+/** The three baselines of an artifact, as keys of `ArtifactEvent.diffs`. */
+export type Comparison = 'inputs' | 'source' | 'previous';
+export const COMPARISONS: readonly Comparison[] = ['inputs', 'source', 'previous'];
+
+/** Where a spin's inputs come from. */
+export interface SourceInfo {
+  flow: string;
+  run_id: string;
+  step: string;
+  /** The step's task in the source run; null if the step never ran there. */
+  task_id: string | null;
+  /** Parent task pathspecs, in the order the step sees them. */
+  parents: string[];
+  /** The foreach split index, null outside a foreach. */
+  index: number | null;
+}
+
+/**
+ * Seconds. `prepare_s` (resolve + load, ~0 warm), `load_s` (execute the flow
+ * text, bind inputs), `step_s` (the step function), `outputs_s` (fingerprint and
+ * report outputs); the Python API adds `total_s`. A failure reports what was
+ * measured before it.
+ */
+export interface Timings {
+  prepare_s?: number;
+  load_s?: number;
+  step_s?: number;
+  outputs_s?: number;
+  total_s?: number;
+  [name: string]: number | undefined;
+}
+
+interface EventBase {
+  spin_id: string;
+}
+
+/** Long preparation work (resolving the source, loading large inputs). */
+export interface ProgressEvent extends EventBase {
+  event: 'progress';
+  message: string;
+}
+
+export interface StartedEvent extends EventBase {
+  event: 'started';
+  flow: string;
+  step: string;
+  /** Absolute path. */
+  flow_file: string;
+  source: SourceInfo;
+  /** The kernel already held these inputs. */
+  warm: boolean;
+}
+
+/** A chunk of output as written (not necessarily whole lines). */
+export interface LogEvent extends EventBase {
+  event: 'log';
+  stream: Stream;
+  text: string;
+}
+
+/** One per public output artifact (names not starting with `_`). */
+export interface ArtifactEvent extends EventBase {
+  event: 'artifact';
+  name: string;
+  /** Qualified type, e.g. `pandas.core.frame.DataFrame`. */
+  type: string;
+  /** Bytes of the value's data (roughly its stored size). */
+  size: number | null;
+  /** Short repr. */
+  summary: string;
+  vs_inputs: ArtifactStatus;
+  vs_source: ArtifactStatus;
+  /** Null when there is no earlier spin of this source task in the history. */
+  vs_previous: ArtifactStatus | null;
+  /** For each comparison that is `changed`. */
+  diffs: Partial<Record<Comparison, ValueDiff>>;
+  error: string | null;
+}
+
+export interface FinishedEvent extends EventBase {
+  event: 'finished';
+  status: 'ok';
+  /** Targets of the step's `self.next(...)` (recorded, not followed). */
+  next_steps: string[];
+  /** The `foreach=` artifact name. */
+  foreach: string | null;
+  /** Source-task artifacts this spin no longer produces. */
+  removed: string[];
+  /** Folder of this spin's record in the history. */
+  record: string | null;
+  timings: Timings;
+}
+
+export interface FailedEvent extends EventBase {
+  event: 'failed';
+  status: 'failed';
+  kind: FailureKind;
+  /** One actionable sentence (or `Type: message`). */
+  error: string;
+  /** Machine-readable cause: `syntax-error`, `unknown-step`, `no-successful-run`, `artifact-load`, `setup`. */
+  code: string | null;
+  /** Starts at the first user frame. */
+  traceback: string | null;
+  /** Innermost frame in the user's code. */
+  file: string | null;
+  line: number | null;
+  timings: Timings;
+}
+
+/** Every spin event, discriminated on `event`. */
+export type SpinEvent =
+  | ProgressEvent
+  | StartedEvent
+  | LogEvent
+  | ArtifactEvent
+  | FinishedEvent
+  | FailedEvent;
+
+export type SpinEventName = SpinEvent['event'];
+export type TerminalEvent = FinishedEvent | FailedEvent;
+
+// ---------------------------------------------------------------------------
+// ValueDiff
+// ---------------------------------------------------------------------------
+
+/** `[old, new]`. */
+export type Pair<T> = [T, T];
+
+/** JSON as the server writes it (NaN and infinities become strings). */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export interface ColumnStats {
+  nulls: number;
+  min?: JsonValue;
+  max?: JsonValue;
+  mean?: JsonValue;
+}
+
+export interface TableDetail {
+  rows: Pair<number>;
+  schema: {
+    added: string[];
+    removed: string[];
+    retyped: { column: string; old: string; new: string }[];
+    reordered: boolean;
+  };
+  columns: Record<string, { old: ColumnStats | null; new: ColumnStats | null }>;
+  aligned_by: 'index' | 'position' | null;
+  changed_cells: number | null;
+  changed_rows: number | null;
+  changed_by_column: Record<string, number>;
+  sample: { key: JsonValue; old: Record<string, JsonValue>; new: Record<string, JsonValue> }[];
+  index_changed: boolean;
+  rows_reordered: boolean;
+}
+
+export interface ArrayDetail {
+  shape: Pair<number[]>;
+  dtype: Pair<string>;
+  size: Pair<number>;
+  changed_elements: number;
+  max_abs_diff: JsonValue;
+  max_rel_diff: JsonValue;
+  sample: { index: number[]; old: JsonValue; new: JsonValue }[];
+}
+
+export interface Counts {
+  added: number;
+  removed: number;
+  changed?: number;
+  unchanged: number;
+}
+
+export interface MappingDetail {
+  size: Pair<number>;
+  added: { key: JsonValue; value: JsonValue }[];
+  removed: { key: JsonValue; value: JsonValue }[];
+  changed: { key: JsonValue; diff: ValueDiff }[];
+  counts: Counts;
+}
+
+export interface SequenceDetail {
+  length: Pair<number>;
+  added: { index: number; value: JsonValue }[];
+  removed: { index: number; value: JsonValue }[];
+  changed: { index: number; new_index: number; diff: ValueDiff }[];
+  counts: Counts;
+}
+
+export interface SetDetail {
+  size: Pair<number>;
+  added: JsonValue[];
+  removed: JsonValue[];
+  counts: Counts;
+}
+
+export interface TextDetail {
+  chars: Pair<number>;
+  lines: Pair<number>;
+  added: number;
+  removed: number;
+  /** Unified diff lines, starting with the `--- old` / `+++ new` header. */
+  diff: string[];
+  approximate: boolean;
+}
+
+export interface NumberDetail {
+  old: JsonValue;
+  new: JsonValue;
+  abs_change: JsonValue;
+  /** Null when old is 0. */
+  rel_change: JsonValue;
+}
+
+export interface BoolDetail {
+  old: boolean;
+  new: boolean;
+}
+
+export interface ParamsDetail {
+  class: Pair<string>;
+  source: 'get_params' | 'fields';
+  added: { key: JsonValue; value: JsonValue }[];
+  removed: { key: JsonValue; value: JsonValue }[];
+  changed: { key: JsonValue; diff: ValueDiff }[];
+  counts: Counts;
+  fitted?: { [key: string]: JsonValue };
+  state_changed?: boolean;
+}
+
+export interface ObjectDetail {
+  type: Pair<string>;
+  size: Pair<number | null>;
+  hash: Pair<string | null>;
+  hashed: Pair<string | null>;
+  repr: Pair<string>;
+  notes: string[];
+}
+
+export interface TypeDetail {
+  type: Pair<string>;
+  repr: Pair<string>;
+}
+
+export interface ErrorDetail {
+  type: Pair<string>;
+  handler: string;
+}
+
+interface DiffDetails {
+  table: TableDetail;
+  array: ArrayDetail;
+  mapping: MappingDetail;
+  sequence: SequenceDetail;
+  set: SetDetail;
+  text: TextDetail;
+  number: NumberDetail;
+  bool: BoolDetail;
+  none: Record<string, never>;
+  params: ParamsDetail;
+  object: ObjectDetail;
+  type: TypeDetail;
+  error: ErrorDetail;
+}
+
+export type DiffKind = keyof DiffDetails;
+export const DIFF_KINDS: readonly DiffKind[] = [
+  'table', 'array', 'mapping', 'sequence', 'set', 'text', 'number', 'bool', 'none',
+  'params', 'object', 'type', 'error',
+];
+
+/**
+ * What changed between an artifact's old and new value (`diff_values(old, new)`).
+ * `detail` is read defensively: a handler that failed, ran out of time or hit the
+ * depth limit (`{depth_limited: true}`) reports only what it has.
+ */
+export type ValueDiff = {
+  [K in DiffKind]: {
+    changed: boolean;
+    kind: K;
+    /** One line, at most 200 characters. */
+    summary: string;
+    detail: Partial<DiffDetails[K]> & { depth_limited?: boolean };
+    /** A cap cut something. */
+    truncated: boolean;
+    error: string | null;
+  };
+}[DiffKind];
+
+// ---------------------------------------------------------------------------
+// Language server
+// ---------------------------------------------------------------------------
+
+/** The server is started as `<python> -m spinlens.cli lsp` and speaks LSP over stdio. */
+export const SERVER_LAUNCH_ARGS: readonly string[] = ['-m', 'spinlens.cli', 'lsp'];
+
+/** `initializationOptions`, and the `settings` of `workspace/didChangeConfiguration`. */
+export interface ServerOptions {
+  defaultSourceRun: string | null;
+  historySize: number;
+  diffRows: number;
+}
+
+/** `workspace/executeCommand` names. */
+export const ServerCommand = {
+  spin: 'spinlens.server.spin',
+  cancel: 'spinlens.server.cancel',
+  listRuns: 'spinlens.server.listRuns',
+  setSourceRun: 'spinlens.server.setSourceRun',
+  restartKernel: 'spinlens.server.restartKernel',
+  /** Not in the protocol yet: used only when the server advertises it. */
+  debug: 'spinlens.server.debug',
+} as const;
+export type ServerCommandName = (typeof ServerCommand)[keyof typeof ServerCommand];
+
+export interface SpinArgs {
+  uri: string;
+  step: string;
+  /** The flow class, for files with several flows (lenses pass it). */
+  flow?: string;
+  run?: string;
+  index?: number;
+  task?: string;
+  /** Artifact name -> Python literal text. */
+  overrides?: Record<string, string>;
+}
+export interface SpinResult {
+  spinId: string;
+  status: string;
+  error?: string;
+}
+
+export interface UriArgs {
+  uri: string;
+}
+export interface ListRunsArgs {
+  uri: string;
+  flow?: string;
+}
+export interface CancelResult {
+  cancelled: boolean;
+}
+
+export type RunStatus = 'ok' | 'failed' | 'running';
+export interface RunInfo {
+  runId: string;
+  status: RunStatus;
+  /** Unix seconds. */
+  created: number;
+}
+export type ListRunsResult = RunInfo[];
+
+export interface SetSourceRunArgs {
+  uri: string;
+  /** Null clears the file's choice (then `defaultSourceRun`, else the latest successful run). */
+  runId: string | null;
+}
+export interface SetSourceRunResult {
+  runId: string | null;
+}
+
+export interface RestartKernelResult {
+  restarted: boolean;
+}
+
+/** Argument and result types of each server command. */
+export interface ServerCommandTypes {
+  'spinlens.server.spin': { args: SpinArgs; result: SpinResult };
+  'spinlens.server.cancel': { args: UriArgs; result: CancelResult };
+  'spinlens.server.listRuns': { args: ListRunsArgs; result: ListRunsResult };
+  'spinlens.server.setSourceRun': { args: SetSourceRunArgs; result: SetSourceRunResult };
+  'spinlens.server.restartKernel': { args: UriArgs; result: RestartKernelResult };
+  'spinlens.server.debug': { args: SpinArgs; result: SpinResult };
+}
+
+/** Server -> client notification carrying every spin event as it happens. */
+export const EVENT_NOTIFICATION = 'spinlens/event';
+export interface EventNotificationParams {
+  uri: string;
+  event: SpinEvent;
+}
+
+/**
+ * Client-side commands. The server's code lenses call spinStep, debugStep and
+ * showResults with `[uri, step, flow]`; the palette calls them with nothing.
+ */
+export const ClientCommand = {
+  spinStep: 'spinlens.spinStep',
+  debugStep: 'spinlens.debugStep',
+  chooseSourceRun: 'spinlens.chooseSourceRun',
+  cancelSpin: 'spinlens.cancelSpin',
+  restartKernel: 'spinlens.restartKernel',
+  showResults: 'spinlens.showResults',
+} as const;
+
+// ---------------------------------------------------------------------------
+// Guards (payloads come from another process: check before trusting)
+// ---------------------------------------------------------------------------
+
+type Obj = Record<string, unknown>;
+
+export function isObject(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isStringOrNull = (v: unknown): boolean => v === null || isString(v);
+const isNumberOrNull = (v: unknown): boolean => v === null || isNumber(v);
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+const isStatus = (v: unknown): v is ArtifactStatus =>
+  v === 'new' || v === 'changed' || v === 'unchanged';
+const FAILURE_KINDS: readonly string[] = ['setup', 'exception', 'exit', 'crash', 'cancelled'];
+
+function isTimings(v: unknown): boolean {
+  return isObject(v) && Object.values(v).every((t) => typeof t === 'number' || t === undefined);
+}
+
+function isSourceInfo(v: unknown): v is SourceInfo {
+  return (
+    isObject(v) &&
+    isString(v.flow) &&
+    isString(v.run_id) &&
+    isString(v.step) &&
+    isStringOrNull(v.task_id) &&
+    isStringArray(v.parents) &&
+    isNumberOrNull(v.index)
+  );
+}
+
+export function isValueDiff(v: unknown): v is ValueDiff {
+  return (
+    isObject(v) &&
+    typeof v.changed === 'boolean' &&
+    isString(v.kind) &&
+    isString(v.summary) &&
+    isObject(v.detail) &&
+    (v.truncated === undefined || typeof v.truncated === 'boolean') &&
+    (v.error === undefined || isStringOrNull(v.error))
+  );
+}
+
+function isDiffs(v: unknown): boolean {
+  if (!isObject(v)) return false;
+  return Object.entries(v).every(
+    ([key, diff]) => (COMPARISONS as readonly string[]).includes(key) && isValueDiff(diff),
+  );
+}
+
+const EVENT_CHECKS: Record<SpinEventName, (e: Obj) => boolean> = {
+  progress: (e) => isString(e.message),
+  started: (e) =>
+    isString(e.flow) &&
+    isString(e.step) &&
+    isString(e.flow_file) &&
+    isSourceInfo(e.source) &&
+    typeof e.warm === 'boolean',
+  log: (e) => (e.stream === 'stdout' || e.stream === 'stderr') && isString(e.text),
+  artifact: (e) =>
+    isString(e.name) &&
+    isString(e.type) &&
+    isNumberOrNull(e.size) &&
+    isString(e.summary) &&
+    isStatus(e.vs_inputs) &&
+    isStatus(e.vs_source) &&
+    (e.vs_previous === null || e.vs_previous === undefined || isStatus(e.vs_previous)) &&
+    (e.diffs === undefined || isDiffs(e.diffs)) &&
+    (e.error === undefined || isStringOrNull(e.error)),
+  finished: (e) =>
+    e.status === 'ok' &&
+    isStringArray(e.next_steps) &&
+    isStringOrNull(e.foreach) &&
+    (e.removed === undefined || isStringArray(e.removed)) &&
+    (e.record === undefined || isStringOrNull(e.record)) &&
+    isTimings(e.timings),
+  failed: (e) =>
+    e.status === 'failed' &&
+    isString(e.kind) &&
+    FAILURE_KINDS.includes(e.kind) &&
+    isString(e.error) &&
+    (e.code === undefined || isStringOrNull(e.code)) &&
+    (e.traceback === undefined || isStringOrNull(e.traceback)) &&
+    (e.file === undefined || isStringOrNull(e.file)) &&
+    (e.line === undefined || isNumberOrNull(e.line)) &&
+    (e.timings === undefined || isTimings(e.timings)),
+};
+
+export function isSpinEvent(value: unknown): value is SpinEvent {
+  if (!isObject(value) || !isString(value.spin_id) || !isString(value.event)) return false;
+  const check = (EVENT_CHECKS as Record<string, ((e: Obj) => boolean) | undefined>)[value.event];
+  return check !== undefined && check(value);
+}
+
+/**
+ * The event with the optional fields the server may leave out filled in, so
+ * consumers can rely on every field of its type being present.
+ */
+export function normalizeEvent(event: SpinEvent): SpinEvent {
+  switch (event.event) {
+    case 'artifact':
+      return {
+        ...event,
+        vs_previous: event.vs_previous ?? null,
+        diffs: event.diffs ?? {},
+        error: event.error ?? null,
+      };
+    case 'finished':
+      return { ...event, removed: event.removed ?? [], record: event.record ?? null };
+    case 'failed':
+      return {
+        ...event,
+        code: event.code ?? null,
+        traceback: event.traceback ?? null,
+        file: event.file ?? null,
+        line: event.line ?? null,
+        timings: event.timings ?? {},
+      };
+    default:
+      return event;
+  }
+}
+
+export function isEventNotification(value: unknown): value is EventNotificationParams {
+  return isObject(value) && isString(value.uri) && isSpinEvent(value.event);
+}
+
+export function isTerminalEvent(event: SpinEvent): event is TerminalEvent {
+  return event.event === 'finished' || event.event === 'failed';
+}
+
+export function isSpinResult(value: unknown): value is SpinResult {
+  return (
+    isObject(value) &&
+    isString(value.spinId) &&
+    isString(value.status) &&
+    (value.error === undefined || value.error === null || isString(value.error))
+  );
+}
+
+export function isRunInfo(value: unknown): value is RunInfo {
+  return (
+    isObject(value) &&
+    isString(value.runId) &&
+    (value.status === 'ok' || value.status === 'failed' || value.status === 'running') &&
+    isNumber(value.created)
+  );
+}
+
+/** The runs of a `listRuns` result that are well-formed (others dropped). */
+export function parseRuns(value: unknown): RunInfo[] {
+  return Array.isArray(value) ? value.filter(isRunInfo) : [];
+}

@@ -1,0 +1,224 @@
+/**
+ * The Spinlens language server: `<python> -m spinlens.cli lsp` over stdio,
+ * started after checking the interpreter has the backend, restarted when the
+ * interpreter changes, told about setting changes.
+ */
+import * as vscode from 'vscode';
+import {
+  DidChangeConfigurationNotification,
+  ExecuteCommandRequest,
+  type LSPAny,
+  LanguageClient,
+  type LanguageClientOptions,
+  RevealOutputChannelOn,
+  type ServerOptions as ProcessOptions,
+  State,
+  TransportKind,
+} from 'vscode-languageclient/node';
+import { ensureBackend } from './install';
+import {
+  EVENT_NOTIFICATION,
+  type EventNotificationParams,
+  SERVER_LAUNCH_ARGS,
+  type ServerCommandName,
+  type ServerCommandTypes,
+  isEventNotification,
+  normalizeEvent,
+} from './protocol';
+import { type Interpreter, resolveInterpreter } from './python';
+import { getSettings, serverOptions } from './settings';
+import type { ServerState } from './statusBar';
+
+const RESTART_DELAY_MS = 500;
+
+export class ServerUnavailableError extends Error {
+  constructor() {
+    super('The Spinlens server is not running (see the "Spinlens" output).');
+  }
+}
+
+/** How the server process is started (exported for tests). */
+export function processOptions(python: string, cwd: string | undefined): ProcessOptions {
+  return {
+    command: python,
+    args: [...SERVER_LAUNCH_ARGS],
+    transport: TransportKind.stdio,
+    options: { cwd, env: { ...process.env, PYTHONUNBUFFERED: '1' } },
+  };
+}
+
+const SOURCE_NAMES: Record<Interpreter['source'], string> = {
+  setting: 'the spinlens.python setting',
+  'python-extension': "the Python extension's active environment",
+  path: 'PATH',
+};
+
+function activeResource(): vscode.Uri | undefined {
+  const document = vscode.window.activeTextEditor?.document;
+  if (document?.uri.scheme === 'file') return document.uri;
+  return vscode.workspace.workspaceFolders?.[0]?.uri;
+}
+
+export class SpinlensServer implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private starting: Promise<LanguageClient | undefined> | undefined;
+  private restartTimer: ReturnType<typeof setTimeout> | undefined;
+  private generation = 0;
+  private disposed = false;
+  private readonly events = new vscode.EventEmitter<EventNotificationParams>();
+  private readonly states = new vscode.EventEmitter<ServerState>();
+  /** Every `spinlens/event` notification (validated). */
+  readonly onEvent = this.events.event;
+  readonly onState = this.states.event;
+  interpreter: Interpreter | undefined;
+
+  constructor(
+    private readonly extensionPath: string,
+    private readonly output: vscode.OutputChannel,
+  ) {}
+
+  private setState(state: ServerState): void {
+    this.states.fire(state);
+  }
+
+  /** The running client, starting the server first if needed (undefined: it cannot run). */
+  async ready(): Promise<LanguageClient | undefined> {
+    if (this.client && this.client.state === State.Running) return this.client;
+    if (this.disposed) return undefined;
+    if (!this.starting) {
+      this.starting = this.start().finally(() => {
+        this.starting = undefined;
+      });
+    }
+    return this.starting;
+  }
+
+  private async start(): Promise<LanguageClient | undefined> {
+    const generation = ++this.generation;
+    await this.stopClient();
+    this.setState('starting');
+    const settings = getSettings();
+    const interpreter = await resolveInterpreter(settings.python, activeResource());
+    this.interpreter = interpreter;
+    this.output.appendLine(
+      `[spinlens] Python interpreter: ${interpreter.python} (from ${SOURCE_NAMES[interpreter.source]})`,
+    );
+    const hasBackend = await ensureBackend({
+      python: interpreter.python,
+      extensionPath: this.extensionPath,
+      output: this.output,
+    });
+    if (generation !== this.generation || this.disposed) return undefined;
+    if (!hasBackend) {
+      this.setState('unavailable');
+      return undefined;
+    }
+
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [{ scheme: 'file', language: 'python' }],
+      outputChannel: this.output,
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
+      initializationOptions: serverOptions(settings),
+    };
+    const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const client = new LanguageClient(
+      'spinlens',
+      'Spinlens',
+      processOptions(interpreter.python, cwd),
+      clientOptions,
+    );
+    client.onNotification(EVENT_NOTIFICATION, (params: unknown) => {
+      if (isEventNotification(params)) {
+        this.events.fire({ uri: params.uri, event: normalizeEvent(params.event) });
+      } else {
+        this.output.appendLine(`[spinlens] ignored a malformed ${EVENT_NOTIFICATION} notification`);
+      }
+    });
+    client.onDidChangeState(({ newState }) => {
+      if (this.client !== client) return;
+      if (newState === State.Running) this.setState('running');
+      else if (newState === State.Stopped) this.setState('stopped');
+    });
+    try {
+      await client.start();
+    } catch (error) {
+      this.output.appendLine(`[spinlens] the server did not start: ${String(error)}`);
+      this.setState('unavailable');
+      void client.dispose().catch(() => undefined);
+      return undefined;
+    }
+    if (generation !== this.generation || this.disposed) {
+      await client.dispose().catch(() => undefined);
+      return undefined;
+    }
+    this.client = client;
+    this.setState('running');
+    return client;
+  }
+
+  private async stopClient(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    try {
+      await client.dispose(2000);
+    } catch (error) {
+      this.output.appendLine(`[spinlens] stopping the server: ${String(error)}`);
+    }
+  }
+
+  /** Restart soon (debounced): the interpreter or the Python environment changed. */
+  scheduleRestart(reason: string): void {
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      this.output.appendLine(`[spinlens] restarting the server: ${reason}`);
+      void this.restart();
+    }, RESTART_DELAY_MS);
+  }
+
+  async restart(): Promise<LanguageClient | undefined> {
+    this.generation++;
+    await this.starting?.catch(() => undefined);
+    await this.stopClient();
+    return this.ready();
+  }
+
+  /** Sends the current settings (`workspace/didChangeConfiguration`, same shape as the init options). */
+  async sendConfiguration(): Promise<void> {
+    const client = this.client;
+    if (!client || client.state !== State.Running) return;
+    await client.sendNotification(DidChangeConfigurationNotification.type, {
+      settings: serverOptions(getSettings()) as unknown as LSPAny,
+    });
+  }
+
+  /** Whether the running server advertises `command`. */
+  hasCommand(command: ServerCommandName): boolean {
+    const commands = this.client?.initializeResult?.capabilities.executeCommandProvider?.commands;
+    return Array.isArray(commands) && commands.includes(command);
+  }
+
+  /** `workspace/executeCommand` (the result is unchecked: validate it with protocol's guards). */
+  async execute<C extends ServerCommandName>(
+    command: C,
+    args: ServerCommandTypes[C]['args'],
+    token?: vscode.CancellationToken,
+  ): Promise<unknown> {
+    const client = await this.ready();
+    if (!client) throw new ServerUnavailableError();
+    const params = { command, arguments: [args as unknown as LSPAny] };
+    return token
+      ? client.sendRequest(ExecuteCommandRequest.type, params, token)
+      : client.sendRequest(ExecuteCommandRequest.type, params);
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    this.generation++;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    await this.stopClient();
+    this.events.dispose();
+    this.states.dispose();
+  }
+}

@@ -1,0 +1,42 @@
+/** The `spinlens.*` settings, read with defaults and sanity checks. */
+import * as vscode from 'vscode';
+import type { ServerOptions } from './protocol';
+
+export const SECTION = 'spinlens';
+
+export interface Settings extends ServerOptions {
+  /** Interpreter path; empty: automatic. */
+  python: string;
+}
+
+function positiveInteger(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 1
+    ? Math.floor(value)
+    : fallback;
+}
+
+/** Settings from a raw configuration getter (testable without VS Code). */
+export function readSettings(get: (key: string) => unknown): Settings {
+  const python = get('python');
+  const run = get('defaultSourceRun');
+  return {
+    python: typeof python === 'string' ? python.trim() : '',
+    defaultSourceRun: typeof run === 'string' && run.trim() !== '' ? run.trim() : null,
+    historySize: positiveInteger(get('historySize'), 10),
+    diffRows: positiveInteger(get('diffRows'), 20),
+  };
+}
+
+export function getSettings(scope?: vscode.ConfigurationScope): Settings {
+  const config = vscode.workspace.getConfiguration(SECTION, scope);
+  return readSettings((key) => config.get<unknown>(key));
+}
+
+/** What the server receives as `initializationOptions` (and on configuration changes). */
+export function serverOptions(settings: Settings): ServerOptions {
+  return {
+    defaultSourceRun: settings.defaultSourceRun,
+    historySize: settings.historySize,
+    diffRows: settings.diffRows,
+  };
+}

@@ -1,0 +1,238 @@
+/**
+ * The spins of this window and their events, routed by `spin_id`.
+ *
+ * The server runs the spins of one flow file one at a time, in the order they
+ * were requested, so an event with a spin id not seen yet belongs to the oldest
+ * spin of that document still waiting for its id. No `vscode` import: the
+ * routing is unit-tested.
+ */
+import {
+  type ArtifactEvent,
+  type FailedEvent,
+  type SpinEvent,
+  type SpinResult,
+  type TerminalEvent,
+} from './protocol';
+
+export type SpinState = 'pending' | 'running' | 'ok' | 'failed' | 'cancelled';
+
+export interface SpinRecord {
+  readonly id: number;
+  readonly uri: string;
+  step: string;
+  spinId: string | undefined;
+  state: SpinState;
+  events: SpinEvent[];
+  artifacts: ArtifactEvent[];
+  terminal: TerminalEvent | undefined;
+  flowFile: string | undefined;
+  /** ms since the epoch. */
+  readonly startedAt: number;
+  endedAt: number | undefined;
+  /** Characters of log text held (older log events are dropped past the cap). */
+  logChars: number;
+  /** The server command that ran it (spin, or debug when available). */
+  readonly debug: boolean;
+}
+
+export interface SpinChange {
+  record: SpinRecord;
+  /** The event just added; undefined for a new spin or a state change. */
+  event?: SpinEvent;
+}
+
+export type Listener = (change: SpinChange) => void;
+
+export const MAX_RECORDS = 50;
+export const MAX_LOG_CHARS = 4_000_000;
+
+export function isDone(record: SpinRecord): boolean {
+  return record.state === 'ok' || record.state === 'failed' || record.state === 'cancelled';
+}
+
+/** Artifacts that differ from the source run (changed or new there). */
+export function changedCount(record: SpinRecord): number {
+  return record.artifacts.filter((a) => a.vs_source !== 'unchanged').length;
+}
+
+export class SpinStore {
+  private records: SpinRecord[] = [];
+  private listeners: Listener[] = [];
+  private nextId = 1;
+
+  constructor(
+    private readonly normalizeUri: (uri: string) => string = (uri) => uri,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  onDidChange(listener: Listener): { dispose(): void } {
+    this.listeners.push(listener);
+    return {
+      dispose: () => {
+        this.listeners = this.listeners.filter((l) => l !== listener);
+      },
+    };
+  }
+
+  private emit(change: SpinChange): void {
+    for (const listener of [...this.listeners]) listener(change);
+  }
+
+  /** A new spin of `step` in `uri`, requested now. */
+  begin(uri: string, step: string, debug = false): SpinRecord {
+    const record: SpinRecord = {
+      id: this.nextId++,
+      uri: this.normalizeUri(uri),
+      step,
+      spinId: undefined,
+      state: 'pending',
+      events: [],
+      artifacts: [],
+      terminal: undefined,
+      flowFile: undefined,
+      startedAt: this.now(),
+      endedAt: undefined,
+      logChars: 0,
+      debug,
+    };
+    this.records.push(record);
+    this.prune();
+    this.emit({ record });
+    return record;
+  }
+
+  private prune(): void {
+    while (this.records.length > MAX_RECORDS) {
+      const index = this.records.findIndex(isDone);
+      if (index < 0) break;
+      this.records.splice(index, 1);
+    }
+  }
+
+  /** The spin an event of `uri` belongs to (adopting a pending one), or undefined. */
+  private recordFor(uri: string, event: SpinEvent): SpinRecord | undefined {
+    const mine = this.records.filter((r) => r.uri === uri);
+    const known = mine.find((r) => r.spinId === event.spin_id);
+    if (known) return known;
+    // The server runs a file's spins one at a time, in the order requested: a new
+    // spin id belongs to the oldest request still waiting for one.
+    const waiting = mine.find((r) => r.spinId === undefined && !isDone(r));
+    if (waiting) {
+      waiting.spinId = event.spin_id;
+      return waiting;
+    }
+    if (event.event === 'started') {
+      // A spin this window did not ask for (another client of the server): show it too.
+      const record = this.begin(uri, event.step);
+      record.spinId = event.spin_id;
+      return record;
+    }
+    return undefined;
+  }
+
+  /** Adds a server event to its spin; returns that spin (undefined when unknown). */
+  route(uri: string, event: SpinEvent): SpinRecord | undefined {
+    const record = this.recordFor(this.normalizeUri(uri), event);
+    if (!record) return undefined;
+    this.apply(record, event);
+    this.emit({ record, event });
+    return record;
+  }
+
+  private apply(record: SpinRecord, event: SpinEvent): void {
+    record.events.push(event);
+    if (record.state === 'pending') record.state = 'running';
+    switch (event.event) {
+      case 'started':
+        record.state = 'running';
+        record.flowFile = event.flow_file;
+        record.step = event.step;
+        break;
+      case 'log':
+        record.logChars += event.text.length;
+        this.trimLogs(record);
+        break;
+      case 'artifact':
+        record.artifacts.push(event);
+        break;
+      case 'finished':
+      case 'failed':
+        this.end(record, event);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private end(record: SpinRecord, event: TerminalEvent): void {
+    record.terminal = event;
+    record.state =
+      event.event === 'finished' ? 'ok' : event.kind === 'cancelled' ? 'cancelled' : 'failed';
+    record.endedAt = this.now();
+  }
+
+  private trimLogs(record: SpinRecord): void {
+    while (record.logChars > MAX_LOG_CHARS) {
+      const index = record.events.findIndex((e) => e.event === 'log');
+      const dropped = record.events[index];
+      if (index < 0 || !dropped || dropped.event !== 'log') break;
+      record.events.splice(index, 1);
+      record.logChars -= dropped.text.length;
+    }
+  }
+
+  /**
+   * The server answered the spin request (or the request failed). A spin that
+   * ended without its terminal event gets a `failed` one, so every view settles.
+   */
+  complete(record: SpinRecord, result: SpinResult | undefined, error?: string): void {
+    if (result && record.spinId === undefined) record.spinId = result.spinId;
+    if (isDone(record)) return;
+    if (result && result.status === 'ok' && error === undefined) {
+      record.state = 'ok';
+      record.endedAt = this.now();
+      this.emit({ record });
+      return;
+    }
+    const cancelled = result?.status === 'cancelled';
+    const failed: FailedEvent = {
+      event: 'failed',
+      spin_id: record.spinId ?? '',
+      status: 'failed',
+      kind: cancelled ? 'cancelled' : 'setup',
+      error: error ?? result?.error ?? `The spin ended with status "${result?.status ?? 'unknown'}".`,
+      code: null,
+      traceback: null,
+      file: null,
+      line: null,
+      timings: {},
+    };
+    this.apply(record, failed);
+    this.emit({ record, event: failed });
+  }
+
+  /** The newest spin of `step` in `uri`. */
+  latest(uri: string, step?: string): SpinRecord | undefined {
+    const key = this.normalizeUri(uri);
+    for (let i = this.records.length - 1; i >= 0; i--) {
+      const r = this.records[i];
+      if (r && r.uri === key && (step === undefined || r.step === step)) return r;
+    }
+    return undefined;
+  }
+
+  /** The spin still running in `uri` (or in any document). */
+  running(uri?: string): SpinRecord | undefined {
+    const key = uri === undefined ? undefined : this.normalizeUri(uri);
+    for (let i = this.records.length - 1; i >= 0; i--) {
+      const r = this.records[i];
+      if (r && !isDone(r) && (key === undefined || r.uri === key)) return r;
+    }
+    return undefined;
+  }
+
+  /** The most recently begun spin. */
+  last(): SpinRecord | undefined {
+    return this.records[this.records.length - 1];
+  }
+}

@@ -1,0 +1,79 @@
+/** Runs media/panel.js in jsdom as the webview does: a classic script with acquireVsCodeApi, fed message events. */
+import { readFileSync } from 'node:fs';
+import { JSDOM } from 'jsdom';
+import { afterEach } from 'vitest';
+import { repoFile } from './fixtures';
+
+export const SCRIPT = readFileSync(repoFile('media/panel.js'), 'utf8');
+
+export interface Harness {
+  dom: JSDOM;
+  doc: Document;
+  posted: unknown[];
+  send(message: unknown): void;
+  q(testid: string, root?: ParentNode): HTMLElement;
+  all(testid: string, root?: ParentNode): HTMLElement[];
+  row(name: string): HTMLElement;
+  detail(name: string): HTMLElement;
+  expand(name: string): HTMLElement;
+  setComparison(value: string): void;
+}
+
+const open: JSDOM[] = [];
+afterEach(() => {
+  for (const dom of open.splice(0)) dom.window.close();
+});
+
+export function load(): Harness {
+  const dom = new JSDOM('<!DOCTYPE html><html><body><div id="app"></div></body></html>', {
+    runScripts: 'outside-only',
+    url: 'https://webview.example/index.html',
+  });
+  open.push(dom);
+  const posted: unknown[] = [];
+  const win = dom.window as unknown as Record<string, unknown>;
+  win.acquireVsCodeApi = () => ({
+    postMessage: (m: unknown) => posted.push(JSON.parse(JSON.stringify(m))),
+    getState: () => undefined,
+    setState: () => undefined,
+  });
+  dom.window.eval(SCRIPT);
+  const doc = dom.window.document;
+  const all = (testid: string, root: ParentNode = doc): HTMLElement[] =>
+    Array.from(root.querySelectorAll<HTMLElement>(`[data-testid="${testid}"]`));
+  const q = (testid: string, root: ParentNode = doc): HTMLElement => {
+    const found = root.querySelector<HTMLElement>(`[data-testid="${testid}"]`);
+    if (!found) throw new Error(`no [data-testid="${testid}"]`);
+    return found;
+  };
+  const row = (name: string): HTMLElement => {
+    const found = doc.querySelector<HTMLElement>(`[data-testid="artifact-row"][data-name="${name}"]`);
+    if (!found) throw new Error(`no artifact row ${name}`);
+    return found;
+  };
+  const detail = (name: string): HTMLElement => {
+    const found = doc.querySelector<HTMLElement>(`[data-testid="artifact-detail"][data-name="${name}"]`);
+    if (!found) throw new Error(`no artifact detail ${name}`);
+    return found;
+  };
+  return {
+    dom,
+    doc,
+    posted,
+    send: (message) => dom.window.dispatchEvent(new dom.window.MessageEvent('message', { data: message })),
+    q,
+    all,
+    row,
+    detail,
+    expand(name) {
+      row(name).click();
+      return detail(name);
+    },
+    setComparison(value) {
+      const select = q('comparison') as HTMLSelectElement;
+      select.value = value;
+      select.dispatchEvent(new dom.window.Event('change'));
+    },
+  };
+}
+

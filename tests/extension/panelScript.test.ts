@@ -1,0 +1,248 @@
+/**
+ * media/panel.js, the webview script, run in jsdom the way the webview runs it:
+ * evaluated as a classic script with `acquireVsCodeApi`, fed `message` events.
+ */
+import { describe, expect, it } from 'vitest';
+import { loadFixtures } from './fixtures';
+import { type Harness, SCRIPT, load } from './panelHarness';
+
+const fixtures = loadFixtures();
+const FLOW = '/work/project/flows/training_flow.py';
+const URI = `file://${FLOW}`;
+
+function spin(h: Harness, stream: keyof typeof fixtures): void {
+  h.send({ type: 'spin', uri: URI, step: 'train' });
+  for (const event of fixtures[stream]) h.send({ type: 'event', event });
+}
+
+describe('panel.js', () => {
+  it('announces itself once with ready and shows the empty state', () => {
+    const h = load();
+    expect(h.posted).toEqual([{ type: 'ready' }]);
+    expect(h.q('empty').hidden).toBe(false);
+    expect(h.q('status').dataset.status).toBe('idle');
+  });
+
+  it('shows a whole ok spin: header, logs, artifacts, footer', () => {
+    const h = load();
+    spin(h, 'ok');
+    expect(h.q('empty').hidden).toBe(true);
+    expect(h.q('flow').textContent).toBe('TrainingFlow');
+    expect(h.q('step').textContent).toBe('.train');
+    expect(h.q('status').dataset.status).toBe('ok');
+    expect(h.q('source').textContent).toContain('run 1795787965748688 · task 3');
+    expect(h.q('kernel').textContent).toBe('new kernel');
+    expect(h.q('timings').textContent).toBe('prepare 1.20 s · load 50 ms · step 1.00 s · outputs 20 ms');
+    expect(h.q('cancel').hidden).toBe(true);
+
+    const log = h.q('log');
+    const spans = Array.from(log.children) as HTMLElement[];
+    expect(spans.map((s) => s.dataset.stream)).toEqual(['stdout', 'stderr']);
+    expect(spans[0]?.textContent).toBe('fitting on 799,713 rows\niter 1: <b>not bold</b>\n');
+    expect(spans[1]?.textContent).toContain("<script>alert('log')</script>");
+    expect(log.querySelector('b')).toBeNull();
+
+    const names = h.all('artifact-row').map((r) => r.dataset.name);
+    expect(names[0]).toBe('raw');
+    expect(names).toHaveLength(fixtures.ok.filter((e) => e.event === 'artifact').length);
+    expect(h.q('artifact-count').textContent).toBe(`${names.length} artifacts`);
+    expect(h.row('raw').querySelector('.size')?.textContent).toBe('40.1 MB');
+    expect(h.row('raw').querySelector('.type')?.textContent).toBe('DataFrame');
+    expect(h.q('artifact-error', h.row('unpicklable')).textContent).toContain("cannot pickle 'generator' object");
+
+    expect(h.q('next-steps').textContent).toBe('next: tune (foreach over alphas)');
+    expect(h.q('removed').textContent).toContain('old_metric');
+    expect(h.q('record').textContent).toContain('.spinlens/TrainingFlow/train/a1b2c3');
+  });
+
+  it('inserts artifact text as text: <script> in a summary is not an element', () => {
+    const h = load();
+    spin(h, 'ok');
+    const row = h.row('art_table');
+    expect(row.querySelector('.summary')?.textContent).toBe("<script>alert('table')</script>");
+    expect(row.querySelector('script')).toBeNull();
+    // Expand everything, in every comparison: still no element made from data.
+    for (const comparison of ['source', 'inputs', 'previous']) {
+      h.setComparison(comparison);
+      for (const r of h.all('artifact-row')) r.click();
+      expect(h.doc.querySelectorAll('script, img, b, iframe, object, embed').length).toBe(0);
+      for (const r of h.all('artifact-row')) r.click();
+    }
+    expect(h.doc.body.textContent).toContain("<script>alert('object')</script>");
+  });
+
+  it('shows badges for the selected comparison', () => {
+    const h = load();
+    spin(h, 'ok');
+    const status = (name: string): string | undefined => h.q('artifact-status', h.row(name)).dataset.status;
+    expect(status('art_table')).toBe('changed');
+    expect(status('raw')).toBe('unchanged');
+    h.setComparison('inputs');
+    expect(status('art_table')).toBe('new');
+    h.setComparison('previous');
+    expect(status('art_table')).toBe('changed');
+    expect(status('art_number')).toBe('none');
+    expect(h.q('artifact-status', h.row('art_number')).textContent).toBe('—');
+  });
+
+  it('renders a table diff: sample rows with changed cells marked, schema and column stats', () => {
+    const h = load();
+    spin(h, 'ok');
+    const detail = h.expand('art_table');
+    expect(detail.hidden).toBe(false);
+    expect(h.q('diff', detail).dataset.kind).toBe('table');
+    expect(h.q('diff-summary', detail).textContent).toMatch(/rows changed/);
+    const cells = h.all('changed-cell', detail);
+    expect(cells.length).toBeGreaterThanOrEqual(2);
+    const labelCell = cells.find((c) => c.dataset.column === 'label');
+    expect(labelCell?.querySelector('.old')?.textContent).toBe('c');
+    expect(labelCell?.querySelector('.new')?.textContent).toBe('<script>alert(1)</script>');
+    expect(h.q('schema', detail).textContent).toContain('columns added: y');
+    expect(h.q('column-stats', detail).textContent).toContain('x');
+    h.row('art_table').click();
+    expect(h.detail('art_table').hidden).toBe(true);
+  });
+
+  it('limits sample rows to the diffRows setting', () => {
+    const h = load();
+    spin(h, 'ok');
+    const detail = h.expand('art_table');
+    expect(h.all('sample-row', detail)).toHaveLength(3);
+    h.send({ type: 'settings', diffRows: 1 });
+    expect(h.all('sample-row', h.detail('art_table'))).toHaveLength(1);
+    expect(h.detail('art_table').textContent).toContain('Showing 1 of 3 changed rows');
+  });
+
+  it('renders text diffs as coloured +/- lines', () => {
+    const h = load();
+    spin(h, 'ok');
+    const detail = h.expand('art_text');
+    const lines = Array.from(h.q('unified-diff', detail).querySelectorAll<HTMLElement>('.line'));
+    expect(lines.map((l) => l.dataset.line)).toEqual(['hunk', 'ctx', 'del', 'add', 'ctx']);
+    expect(lines[3]?.textContent).toBe('+<img src=x onerror=alert(1)>');
+    expect(detail.querySelector('img')).toBeNull();
+  });
+
+  it('renders nested mapping diffs with changed, added and removed keys', () => {
+    const h = load();
+    spin(h, 'ok');
+    const detail = h.expand('art_mapping');
+    const entries = h.all('entry', detail);
+    const changes = entries.map((e) => `${e.dataset.change}:${e.querySelector('.key')?.textContent}`);
+    expect(changes).toEqual(expect.arrayContaining(['changed:auc', 'changed:nested', 'added:new', 'removed:gone']));
+    const added = entries.find((e) => e.dataset.change === 'added');
+    expect(added?.querySelector('.value')?.textContent).toBe('<b>bold</b>');
+    // nested: nested -> k -> [1]
+    expect(detail.querySelectorAll('[data-testid="diff"]').length).toBeGreaterThanOrEqual(3);
+    expect(detail.textContent).toContain('[1]');
+  });
+
+  it('renders numbers, arrays, sequences, sets, params, objects and type changes', () => {
+    const h = load();
+    spin(h, 'ok');
+    const number = h.expand('art_number');
+    expect(number.textContent).toContain('0.5503');
+    expect(number.textContent).toContain('0.5123');
+    expect(number.textContent).toContain('rel change: -6.905%');
+    const array = h.expand('art_array');
+    expect(h.all('sample-row', array).map((r) => r.textContent)).toEqual(['[3]330', '[5]55.5']);
+    expect(array.textContent).toContain('max abs diff: 27');
+    for (const kind of ['sequence', 'set', 'params', 'object', 'type', 'bool']) {
+      const detail = h.expand(`art_${kind}`);
+      expect(h.q('diff', detail).dataset.kind).toBe(kind);
+    }
+    expect(h.detail('art_set').textContent).toContain('+ c');
+    expect(h.detail('art_params').textContent).toContain('alpha');
+    expect(h.detail('art_type').textContent).toContain('int');
+    expect(h.detail('art_bool').textContent).toContain('True → False');
+  });
+
+  it('says why there is no diff for unchanged, new and missing comparisons', () => {
+    const h = load();
+    spin(h, 'ok');
+    expect(h.expand('raw').textContent).toContain('Unchanged vs the source run.');
+    h.expand('art_table');
+    h.setComparison('inputs');
+    expect(h.detail('art_table').textContent).toContain('New: not in the inputs.');
+    h.setComparison('previous');
+    expect(h.expand('art_number').textContent).toContain('No previous spin to compare with.');
+  });
+
+  it('shows a failure with its traceback, and file links post openFile', () => {
+    const h = load();
+    spin(h, 'failed');
+    expect(h.q('status').dataset.status).toBe('failed');
+    expect(h.q('failure').hidden).toBe(false);
+    expect(h.q('failure-error').textContent).toBe('ValueError: bad <input>');
+    const location = h.q('failure-location');
+    expect(location.textContent).toBe('training_flow.py:42');
+    location.click();
+    expect(h.posted.at(-1)).toEqual({ type: 'openFile', file: FLOW, line: 42 });
+    const traceback = h.q('traceback');
+    expect(traceback.textContent).toContain("raise ValueError('bad <input>')");
+    const link = h.q('file-link', traceback);
+    expect(link.textContent).toBe(`File "${FLOW}", line 42`);
+    link.click();
+    expect(h.posted.at(-1)).toEqual({ type: 'openFile', file: FLOW, line: 42 });
+    expect(traceback.querySelector('input')).toBeNull();
+  });
+
+  it('shows a rejected spin (only failed) and a cancelled one', () => {
+    const h = load();
+    spin(h, 'rejected');
+    expect(h.q('status').dataset.status).toBe('failed');
+    expect(h.q('failure-error').textContent).toBe('No successful run of TrainingFlow.');
+    expect(h.q('failure').textContent).toContain('code: no-successful-run');
+    spin(h, 'cancelled');
+    expect(h.q('status').dataset.status).toBe('cancelled');
+    expect(h.q('failure').textContent).toContain('Cancelled');
+  });
+
+  it('offers Cancel while running, which posts cancel', () => {
+    const h = load();
+    h.send({ type: 'spin', uri: URI, step: 'train' });
+    expect(h.q('status').dataset.status).toBe('starting');
+    h.send({ type: 'event', event: fixtures.ok[0] });
+    expect(h.q('status').dataset.status).toBe('preparing');
+    expect(h.q('progress').textContent).toContain('loading feature_table');
+    h.send({ type: 'event', event: fixtures.ok[1] });
+    expect(h.q('status').dataset.status).toBe('running');
+    const cancel = h.q('cancel');
+    expect(cancel.hidden).toBe(false);
+    cancel.click();
+    expect(h.posted.at(-1)).toEqual({ type: 'cancel' });
+  });
+
+  it('starts over on a new spin', () => {
+    const h = load();
+    spin(h, 'ok');
+    h.send({ type: 'spin', uri: URI, step: 'tune' });
+    expect(h.all('artifact-row')).toHaveLength(0);
+    expect(h.q('log').textContent).toBe('');
+    expect(h.q('step').textContent).toBe('.tune');
+    expect(h.q('failure').hidden).toBe(true);
+  });
+
+  it('ignores malformed messages and events', () => {
+    const h = load();
+    for (const junk of [null, 'spin', 42, { type: 'spin' }, { type: 'event' }, { type: 'event', event: 'x' },
+      { type: 'settings', diffRows: -1 }, { type: 'unknown' }, { type: 'event', event: { event: 'weird', spin_id: 'x' } }]) {
+      expect(() => h.send(junk)).not.toThrow();
+    }
+    expect(h.posted).toEqual([{ type: 'ready' }]);
+  });
+
+  it('only ever posts the three allowed message types', () => {
+    const h = load();
+    spin(h, 'failed');
+    h.q('failure-location').click();
+    const types = new Set(h.posted.map((m) => (m as { type: string }).type));
+    for (const type of types) expect(['ready', 'openFile', 'cancel']).toContain(type);
+  });
+});
+
+describe('panel.js without a DOM of its own (no innerHTML anywhere)', () => {
+  it('never uses innerHTML, outerHTML, insertAdjacentHTML, document.write or eval', () => {
+    expect(SCRIPT).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function/);
+  });
+});

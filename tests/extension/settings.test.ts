@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { getSettings, readSettings, serverOptions } from '../../extension/src/settings';
+import { mock } from './mocks/vscode';
+
+describe('settings', () => {
+  it('has the documented defaults', () => {
+    expect(readSettings(() => undefined)).toEqual({
+      python: '',
+      defaultSourceRun: null,
+      historySize: 10,
+      diffRows: 20,
+    });
+  });
+
+  it('sanitizes values', () => {
+    const values: Record<string, unknown> = { python: ' /x/python ', defaultSourceRun: ' 12 ', historySize: 0, diffRows: 7.9 };
+    expect(readSettings((k) => values[k])).toEqual({ python: '/x/python', defaultSourceRun: '12', historySize: 10, diffRows: 7 });
+    expect(readSettings((k) => ({ defaultSourceRun: '' })[k]).defaultSourceRun).toBeNull();
+    expect(readSettings((k) => ({ historySize: 'many' })[k]).historySize).toBe(10);
+  });
+
+  it('sends the server exactly the protocol init options', () => {
+    mock.reset();
+    mock.config = { 'spinlens.python': '/p', 'spinlens.defaultSourceRun': '42', 'spinlens.historySize': 5, 'spinlens.diffRows': 30 };
+    expect(serverOptions(getSettings())).toEqual({ defaultSourceRun: '42', historySize: 5, diffRows: 30 });
+  });
+});
