@@ -19,10 +19,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import importlib.metadata
-import os
 import pickle
-import platform
 import shutil
 import statistics
 import tempfile
@@ -34,7 +31,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from results_file import write_section
+from results_file import machine, write_section
 
 from spinlens.diff import diff_values
 
@@ -181,28 +178,6 @@ def bench_storage(frame: pd.DataFrame, rounds: int, slow_rounds: int) -> Storage
 # --- 3. results ---------------------------------------------------------------------------
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def machine() -> list[str]:
-    versions = ", ".join(
-        f"{name} {importlib.metadata.version(name)}"
-        for name in ("numpy", "pandas", "pyarrow", "polars")
-    )
-    return [
-        f"- CPU: {cpu_model()}; nproc {os.cpu_count()}",
-        f"- Python {platform.python_version()} ({platform.system()} {platform.release()}); "
-        f"{versions}",
-    ]
-
-
 def report(diff: DiffBench, store: StorageBench | None, rounds: int, slow_rounds: int) -> str:
     met = diff.timing.median <= DIFF_TARGET_S
     lines = [
@@ -212,7 +187,7 @@ def report(diff: DiffBench, store: StorageBench | None, rounds: int, slow_rounds
         f"{time.strftime('%Y-%m-%d %H:%M')}. Data: a {ROWS:,} × {COLUMNS} float64 pandas "
         f"DataFrame (seed {SEED}).",
         "",
-        *machine(),
+        *machine(("numpy", "pandas", "pyarrow", "polars")),
         "",
         "### Diff",
         "",

@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.metadata
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -32,7 +30,7 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
 
-from results_file import write_section
+from results_file import machine, write_section
 
 from spinlens.flow_analysis import analyze_source
 from spinlens.metaflow_env import ensure_user
@@ -240,22 +238,6 @@ async def spin_bench(folder: Path, rounds: int) -> list[Stats]:
     ]
 
 
-def machine() -> list[str]:
-    cpu = "?"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    versions = ", ".join(
-        f"{name} {importlib.metadata.version(name)}" for name in ("pygls", "lsprotocol", "metaflow")
-    )
-    return [
-        f"- CPU: {cpu}; nproc {len(os.sched_getaffinity(0))}",
-        f"- Python {platform.python_version()} ({platform.system()} {platform.release()}); "
-        f"{versions}",
-    ]
-
-
 def report(stats: list[Stats], rounds: int, lines: int, lenses: int) -> str:
     return "\n".join(
         [
@@ -274,7 +256,7 @@ def report(stats: list[Stats], rounds: int, lines: int, lenses: int) -> str:
             "small flow's `work` step on a warm kernel (after one untimed spin), the buffer "
             f"edited before each of {rounds} rounds (checked in the step's output).",
             "",
-            *machine(),
+            *machine(("pygls", "lsprotocol", "metaflow")),
             "",
             "| | median | min | max | target | |",
             "|---|---:|---:|---:|---:|---|",

@@ -22,10 +22,8 @@ Finally it reads the warm kernel's VmRSS/VmHWM and writes the tables into the
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import json
 import os
-import platform
 import re
 import shutil
 import statistics
@@ -36,7 +34,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from results_file import write_section
+from results_file import machine, write_section
 
 from spinlens import SpinResult, SpinSession, events
 
@@ -284,26 +282,6 @@ def mib(size: float) -> str:
     return f"{size / 2**20:,.0f} MiB"
 
 
-def machine() -> list[str]:
-    cpu = "?"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    ram = 0
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith("MemTotal"):
-            ram = int(line.split()[1]) * 1024
-    versions = ", ".join(
-        f"{name} {importlib.metadata.version(name)}" for name in ("metaflow", "numpy", "pandas")
-    )
-    return [
-        f"- CPU: {cpu}; nproc {len(os.sched_getaffinity(0))}; RAM {ram / 2**30:.1f} GiB",
-        f"- Python {platform.python_version()} ({platform.system()} {platform.release()}); "
-        f"{versions}",
-    ]
-
-
 def step_table(case: StepCase) -> list[str]:
     medians = {
         mode: (
@@ -389,7 +367,7 @@ def report(bench: Bench, cases: list[StepCase], baseline: dict[str, int]) -> str
         f"`COMPUTE_S` timing, taken after it has the input in hand; overhead = wall - compute, "
         f"so it includes loading the 160 MB input where a mode has to.",
         "",
-        *machine(),
+        *machine(("metaflow", "numpy", "pandas")),
         "",
     ]
     for case in cases:

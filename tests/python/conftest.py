@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from flowruns import FlowRun, run_flow
-from spinlens.metaflow_env import ensure_user
+from flowruns import FlowRun, metaflow_sandbox, run_flow
 
-
-@pytest.fixture(scope="session", autouse=True)
-def metaflow_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Keep Metaflow's user name and client cache inside the test session."""
-    saved = dict(os.environ)
-    ensure_user()
-    os.environ["METAFLOW_CLIENT_CACHE_PATH"] = str(tmp_path_factory.mktemp("client-cache"))
-    os.environ.pop("METAFLOW_DATASTORE_SYSROOT_LOCAL", None)
-    yield
-    os.environ.clear()
-    os.environ.update(saved)
+__all__ = ["metaflow_sandbox"]  # shared autouse fixture: Metaflow sandboxed per session
 
 
 @pytest.fixture(scope="session")

@@ -3,17 +3,35 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
+
+from spinlens.metaflow_env import ensure_user
 
 FLOWS = Path(__file__).parent / "flows"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def metaflow_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Metaflow's user name and client cache inside the test session (inherited by
+    every process a test starts). Imported by the conftest files that need it."""
+    saved = dict(os.environ)
+    ensure_user()
+    os.environ["METAFLOW_CLIENT_CACHE_PATH"] = str(tmp_path_factory.mktemp("client-cache"))
+    os.environ.pop("METAFLOW_DATASTORE_SYSROOT_LOCAL", None)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 @dataclass(frozen=True)
