@@ -57,6 +57,13 @@ export interface ProgressEvent extends EventBase {
   message: string;
 }
 
+/** A debug spin waits for a DAP debugger (debugpy) on this loopback address. */
+export interface DebugEvent extends EventBase {
+  event: 'debug';
+  host: string;
+  port: number;
+}
+
 export interface StartedEvent extends EventBase {
   event: 'started';
   flow: string;
@@ -127,6 +134,7 @@ export interface FailedEvent extends EventBase {
 /** Every spin event, discriminated on `event`. */
 export type SpinEvent =
   | ProgressEvent
+  | DebugEvent
   | StartedEvent
   | LogEvent
   | ArtifactEvent
@@ -466,6 +474,7 @@ function isDiffs(v: unknown): boolean {
 
 const EVENT_CHECKS: Record<SpinEventName, (e: Obj) => boolean> = {
   progress: (e) => isString(e.message),
+  debug: (e) => isString(e.host) && typeof e.port === 'number',
   started: (e) =>
     isString(e.flow) &&
     isString(e.step) &&

@@ -54,6 +54,7 @@ def _spin_once(session: SpinSession, args: argparse.Namespace, printer: Printer)
         overrides=_parse_sets(args.set),
         artifacts_module=args.artifacts_module,
         on_event=printer,
+        debug_port=args.port if args.debug else None,
     )
     result = spin()
     failure = result.failure
@@ -229,6 +230,14 @@ def _add_spin_options(parser: argparse.ArgumentParser) -> None:
         "--artifacts-module", metavar="FILE", help="a module defining ARTIFACTS = {...} overrides"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON event per line")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="wait for a debugger (debugpy, on 127.0.0.1) before the step runs",
+    )
+    parser.add_argument(
+        "--port", type=int, default=0, help="with --debug: the port to listen on (default: any)"
+    )
     parser.add_argument(
         "--run-flow", action="store_true", help="run the flow first if it has no successful run"
     )

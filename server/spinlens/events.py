@@ -45,6 +45,16 @@ class Progress:
 
 
 @dataclass(frozen=True)
+class DebugReady:
+    """A debug spin waits for a debugger (DAP, debugpy) on this address."""
+
+    spin_id: str
+    host: str
+    port: int
+    event: Literal["debug"] = "debug"
+
+
+@dataclass(frozen=True)
 class Log:
     spin_id: str
     stream: Stream
@@ -95,11 +105,12 @@ class Failed:
     event: Literal["failed"] = "failed"
 
 
-Event = Started | Progress | Log | Artifact | Finished | Failed
+Event = Started | Progress | DebugReady | Log | Artifact | Finished | Failed
 
 _BY_NAME: dict[str, type] = {
     "started": Started,
     "progress": Progress,
+    "debug": DebugReady,
     "log": Log,
     "artifact": Artifact,
     "finished": Finished,

@@ -186,6 +186,7 @@ class Kernel:
             artifacts_module=request.get("artifacts_module"),
             history_dir=request.get("history_dir"),
             history_keep=int(request.get("history_keep") or DEFAULT_KEEP),
+            debug_port=request.get("debug_port"),
         )
         target = Target(
             flow=request["flow"],

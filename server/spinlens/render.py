@@ -119,6 +119,18 @@ class Printer:
             stream.flush()
         elif isinstance(event, events.Progress):
             print(self.paint(f"… {event.message}", "2"), file=self.err, flush=True)
+        elif isinstance(event, events.DebugReady):
+            attach = {
+                "name": "Attach to spinlens",
+                "type": "debugpy",
+                "request": "attach",
+                "connect": {"host": event.host, "port": event.port},
+                "justMyCode": False,
+            }
+            waiting = f"⏸ waiting for a debugger on {event.host}:{event.port}"
+            print(self.paint(waiting, "1"), file=self.err)
+            print("attach with this launch.json configuration:", file=self.err)
+            print(json.dumps(attach, indent=2), file=self.err, flush=True)
         elif isinstance(event, events.Started):
             source = event.source
             where = f"run {source.run_id}, task {source.task_id}"

@@ -264,11 +264,14 @@ class SpinSession:
         source: str | None = None,
         artifacts_module: str | None = None,
         on_event: EventHandler | None = None,
+        debug_port: int | None = None,
     ) -> SpinResult:
         """Run the step's current code against a past run's inputs.
 
         ``overrides`` maps artifact names to Python literals (as ``--set``);
-        ``source`` is unsaved editor text for the flow file. Bad input, a failing
+        ``source`` is unsaved editor text for the flow file. ``debug_port`` (0 for
+        any free port) makes the spin wait for a DAP debugger on 127.0.0.1 before
+        the step runs; a ``debug`` event says where. Bad input, a failing
         step or a dead kernel give a result with status "failed", never an
         exception, except for errors in the request itself (``SpinError``).
         """
@@ -294,6 +297,7 @@ class SpinSession:
             "artifacts_module": os.path.abspath(artifacts_module) if artifacts_module else None,
             "history_dir": str(self.history.root) if self.history else None,
             "history_keep": self.history.keep if self.history else 0,
+            "debug_port": debug_port,
         }
         started = time.perf_counter()
         collected: list[Event] = []

@@ -57,6 +57,7 @@ class SpinSpec:
     artifacts_module: str | None = None
     history_dir: str | None = None  # None: keep no history
     history_keep: int = DEFAULT_KEEP
+    debug_port: int | None = None  # None: no debugger; 0: any free port
 
 
 class StepFailed(Exception):
@@ -267,6 +268,8 @@ class StepRun:
             raise StepFailed(_failure(spec, "setup", exc, self.timings)) from None
         self.timings["load_s"] = time.perf_counter() - started
 
+        if spec.debug_port is not None:
+            self._wait_for_debugger(spec.debug_port)
         step_started = time.perf_counter()
         step_func = getattr(flow, spec.step)
         try:
@@ -317,6 +320,14 @@ class StepRun:
             removed=removed,
             record=str(record_path) if record_path else None,
         )
+
+    def _wait_for_debugger(self, port: int) -> None:
+        """Listen for a DAP client on loopback only, say where, and wait for it."""
+        import debugpy
+
+        host, bound = debugpy.listen(("127.0.0.1", port))
+        self.emit(events.DebugReady(spin_id=self.spec.spin_id, host=host, port=bound))
+        debugpy.wait_for_client()
 
     def _previous_spin(self) -> tuple[SpinRecord | None, Path | None]:
         """The latest successful spin of the same source task, the third baseline."""

@@ -7,7 +7,7 @@ import time
 from typing import TYPE_CHECKING
 
 from .. import events
-from ..events import Artifact, Event, Failed, Finished, Log, Progress, Started
+from ..events import Artifact, DebugReady, Event, Failed, Finished, Log, Progress, Started
 from .jobs import SpinJob
 from .kernels import FlowKernel
 from .outcomes import SpinOutcome, shorten
@@ -89,6 +89,8 @@ def _describe(event: Event) -> str:
         return f"{event.name}: {event.vs_source}"
     if isinstance(event, Finished):
         return "finished"
+    if isinstance(event, DebugReady):
+        return f"waiting for a debugger on {event.host}:{event.port}"
     return shorten(event.error, 80)
 
 
