@@ -45,6 +45,8 @@ def _run_flow(flow_file: str, printer: Printer) -> bool:
 
 
 def _spin_once(session: SpinSession, args: argparse.Namespace, printer: Printer) -> SpinResult:
+    if args.pdb and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise SpinError("--pdb needs a terminal on stdin and stdout.")
     spin = functools.partial(
         session.spin,
         args.step,
@@ -55,6 +57,7 @@ def _spin_once(session: SpinSession, args: argparse.Namespace, printer: Printer)
         artifacts_module=args.artifacts_module,
         on_event=printer,
         debug_port=args.port if args.debug else None,
+        terminal=args.pdb,
     )
     result = spin()
     failure = result.failure
@@ -237,6 +240,11 @@ def _add_spin_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--port", type=int, default=0, help="with --debug: the port to listen on (default: any)"
+    )
+    parser.add_argument(
+        "--pdb",
+        action="store_true",
+        help="breakpoint() works at this terminal; post-mortem pdb if the step raises",
     )
     parser.add_argument(
         "--run-flow", action="store_true", help="run the flow first if it has no successful run"

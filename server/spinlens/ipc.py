@@ -8,8 +8,10 @@ unpickled by a caller who asked for a value.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import struct
+from collections.abc import Sequence
 from typing import Any
 
 _PREFIX = struct.Struct("!II")  # header length, payload length
@@ -19,9 +21,20 @@ class ChannelClosed(EOFError):
     """The other end of a channel went away."""
 
 
-def send_frame(sock: socket.socket, header: dict[str, Any], payload: bytes = b"") -> None:
+_MAX_FDS = 3
+
+
+def send_frame(
+    sock: socket.socket, header: dict[str, Any], payload: bytes = b"", fds: Sequence[int] = ()
+) -> None:
+    """Send one frame; ``fds`` (a terminal, for pdb) travel with its first bytes."""
     data = json.dumps(header, separators=(",", ":"), default=str).encode()
-    sock.sendall(_PREFIX.pack(len(data), len(payload)) + data + payload)
+    prefix = _PREFIX.pack(len(data), len(payload))
+    if fds:
+        sent = socket.send_fds(sock, [prefix], list(fds)[:_MAX_FDS])
+        sock.sendall(prefix[sent:] + data + payload)
+    else:
+        sock.sendall(prefix + data + payload)
 
 
 def _recv_exact(sock: socket.socket, size: int) -> bytes:
@@ -35,7 +48,18 @@ def _recv_exact(sock: socket.socket, size: int) -> bytes:
 
 
 def recv_frame(sock: socket.socket) -> tuple[dict[str, Any], bytes]:
-    header_len, payload_len = _PREFIX.unpack(_recv_exact(sock, _PREFIX.size))
+    header, payload, fds = recv_frame_with_fds(sock)
+    for fd in fds:  # not expected here: do not leak them
+        os.close(fd)
+    return header, payload
+
+
+def recv_frame_with_fds(sock: socket.socket) -> tuple[dict[str, Any], bytes, list[int]]:
+    first, fds, _, _ = socket.recv_fds(sock, _PREFIX.size, _MAX_FDS)
+    if not first:
+        raise ChannelClosed("channel closed")
+    prefix = first + _recv_exact(sock, _PREFIX.size - len(first))
+    header_len, payload_len = _PREFIX.unpack(prefix)
     header = json.loads(_recv_exact(sock, header_len))
     payload = _recv_exact(sock, payload_len) if payload_len else b""
-    return header, payload
+    return header, payload, list(fds)

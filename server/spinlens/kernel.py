@@ -36,10 +36,10 @@ from .flow_analysis import analyze_file
 from .flow_loader import drop_changed_user_modules, user_module_files
 from .history import DEFAULT_KEEP
 from .inputs import InputStore
-from .ipc import ChannelClosed, recv_frame, send_frame
+from .ipc import ChannelClosed, recv_frame, recv_frame_with_fds, send_frame
 from .metaflow_env import ensure_user
 from .resolve import Resolved, Target, resolve
-from .step_runner import SpinSpec, StepFailed, StepRun
+from .step_runner import SpinSpec, StepFailed, StepRun, open_terminal
 
 _READ_CHUNK = 1 << 16
 _PR_SET_PDEATHSIG = 1
@@ -147,10 +147,15 @@ class Kernel:
                 )
 
     def _receive(self) -> dict[str, Any] | None:
+        """The next request; file descriptors sent with it (a terminal for pdb)
+        are kept under "_fds" for the spin they belong to."""
         try:
-            return recv_frame(self.sock)[0]
+            request, _, fds = recv_frame_with_fds(self.sock)
         except ChannelClosed:
             return None
+        if fds:
+            request["_fds"] = fds
+        return request
 
     def shutdown(self) -> None:
         self._release_parked()
@@ -176,6 +181,14 @@ class Kernel:
 
     # -- spins ----------------------------------------------------------------
     def _spin(self, request: dict[str, Any]) -> None:
+        terminal: list[int] = request.pop("_fds", [])
+        try:
+            self._run_spin(request, terminal)
+        finally:
+            for fd in terminal:  # the child has its own copies by now
+                os.close(fd)
+
+    def _run_spin(self, request: dict[str, Any], terminal: list[int]) -> None:
         spec = SpinSpec(
             spin_id=request["spin_id"],
             step=request["step"],
@@ -233,7 +246,7 @@ class Kernel:
         if child is None:
             child = self._fork(resolved)
         child.spin_id = spec.spin_id
-        send_frame(child.sock, {"op": "run", "spec": dataclasses.asdict(spec)})
+        send_frame(child.sock, {"op": "run", "spec": dataclasses.asdict(spec)}, fds=terminal)
         self._watch(child, prepare_s)
         self._reap_dying()
         self.spare = (target, self._fork(resolved))
@@ -416,7 +429,7 @@ def _child_main(
         send_frame(sock, {"op": "event", **events.to_dict(event)})
 
     try:
-        header, _ = recv_frame(sock)  # a spare waits here until it is given a spin
+        header, _, terminal = recv_frame_with_fds(sock)  # a spare waits here for its spin
     except ChannelClosed:
         return
     spec = SpinSpec(**header["spec"])
@@ -425,7 +438,7 @@ def _child_main(
         print(
             f"[spinlens] reloading changed modules: {', '.join(sorted(changed))}", file=sys.stderr
         )
-    run = StepRun(spec, resolved, kernel.store, emit)
+    run = StepRun(spec, resolved, kernel.store, emit, terminal=open_terminal(terminal))
     try:
         finished = run.run()
     except StepFailed as failed:

@@ -265,13 +265,16 @@ class SpinSession:
         artifacts_module: str | None = None,
         on_event: EventHandler | None = None,
         debug_port: int | None = None,
+        terminal: bool = False,
     ) -> SpinResult:
         """Run the step's current code against a past run's inputs.
 
         ``overrides`` maps artifact names to Python literals (as ``--set``);
         ``source`` is unsaved editor text for the flow file. ``debug_port`` (0 for
         any free port) makes the spin wait for a DAP debugger on 127.0.0.1 before
-        the step runs; a ``debug`` event says where. Bad input, a failing
+        the step runs; a ``debug`` event says where. ``terminal`` hands this
+        process's stdin/stdout to the step, so ``breakpoint()`` and post-mortem pdb
+        on an exception work there. Bad input, a failing
         step or a dead kernel give a result with status "failed", never an
         exception, except for errors in the request itself (``SpinError``).
         """
@@ -298,31 +301,37 @@ class SpinSession:
             "history_dir": str(self.history.root) if self.history else None,
             "history_keep": self.history.keep if self.history else 0,
             "debug_port": debug_port,
+            "terminal": terminal,
         }
         started = time.perf_counter()
         collected: list[Event] = []
         try:
-            terminal = self._request_spin(request, collected, on_event)
+            fds = [sys.stdin.fileno(), sys.stdout.fileno()] if terminal else []
+            outcome = self._request_spin(request, collected, on_event, fds)
         except (ChannelClosed, OSError):
             output = self._kernel_output()
             self._stop_kernel()
-            terminal = Failed(
+            outcome = Failed(
                 spin_id=spin_id,
                 kind="crash",
                 error="The spin kernel stopped unexpectedly; the next spin starts a new one."
                 + (f"\n{output}" if output else ""),
             )
-            collected.append(terminal)
+            collected.append(outcome)
             if on_event:
-                on_event(terminal)
+                on_event(outcome)
         finally:
             self._current_spin = None
-        result = self._result(spin_id, step, collected, terminal)
+        result = self._result(spin_id, step, collected, outcome)
         result.timings["total_s"] = time.perf_counter() - started
         return result
 
     def _request_spin(
-        self, request: dict[str, Any], collected: list[Event], on_event: EventHandler | None
+        self,
+        request: dict[str, Any],
+        collected: list[Event],
+        on_event: EventHandler | None,
+        fds: list[int],
     ) -> Finished | Failed:
         """Send the spin and collect its events; a kernel found dead before it
         answered (killed from outside since the last spin) is replaced once."""
@@ -332,7 +341,7 @@ class SpinSession:
             try:
                 with self._send_lock:
                     assert self._sock is not None
-                    send_frame(self._sock, request)
+                    send_frame(self._sock, request, fds=fds)
                 self._current_spin = request["spin_id"]
                 return self._collect(request["spin_id"], collected, on_event)
             except (ChannelClosed, OSError):

@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 import inspect
 import os
+import pdb
 import sys
 import time
 import traceback
@@ -22,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FunctionType, MethodType
-from typing import Any
+from typing import Any, TextIO
 
 from metaflow.datastore import Inputs
 from metaflow.metaflow_current import current
@@ -190,11 +191,29 @@ def _persisted_attributes(flow: Any) -> dict[str, Any]:
     return found
 
 
+Terminal = tuple[TextIO, TextIO]  # a terminal's input and output, for pdb
+
+
+def open_terminal(fds: list[int]) -> Terminal | None:
+    """The session's terminal (stdin, stdout fds passed along), for pdb in the step."""
+    if len(fds) < 2:
+        return None
+    return os.fdopen(fds[0], "r"), os.fdopen(fds[1], "w")
+
+
 class StepRun:
     """State of the one step this child runs."""
 
-    def __init__(self, spec: SpinSpec, resolved: Resolved, store: InputStore, emit: Emit) -> None:
+    def __init__(
+        self,
+        spec: SpinSpec,
+        resolved: Resolved,
+        store: InputStore,
+        emit: Emit,
+        terminal: Terminal | None = None,
+    ) -> None:
         self.spec = spec
+        self.terminal = terminal
         self.resolved = resolved
         self.store = store
         self.emit = emit
@@ -270,10 +289,19 @@ class StepRun:
 
         if spec.debug_port is not None:
             self._wait_for_debugger(spec.debug_port)
+        if self.terminal is not None:
+            sys.breakpointhook = self._pdb_here
         step_started = time.perf_counter()
         step_func = getattr(flow, spec.step)
         try:
-            runner._exec_step_function(step_func, step_func, input_obj)
+            try:
+                runner._exec_step_function(step_func, step_func, input_obj)
+            except Exception as exc:
+                if self.terminal is not None:  # post-mortem, as pdb.post_mortem does
+                    debugger = self._pdb()
+                    debugger.reset()
+                    debugger.interaction(None, exc.__traceback__)
+                raise
         except SystemExit as exc:
             self.timings["step_s"] = time.perf_counter() - step_started
             failure = _failure(spec, "exit", exc, self.timings)
@@ -320,6 +348,15 @@ class StepRun:
             removed=removed,
             record=str(record_path) if record_path else None,
         )
+
+    def _pdb(self) -> pdb.Pdb:
+        assert self.terminal is not None
+        stdin, stdout = self.terminal
+        return pdb.Pdb(stdin=stdin, stdout=stdout)
+
+    def _pdb_here(self, *args: Any, **kwargs: Any) -> None:
+        """breakpoint() in the step: pdb on the session's terminal, not on the log pipe."""
+        self._pdb().set_trace(sys._getframe(1))
 
     def _wait_for_debugger(self, port: int) -> None:
         """Listen for a DAP client on loopback only, say where, and wait for it."""

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import queue
+import select
 import socket
 import subprocess
 import sys
@@ -193,3 +196,74 @@ def test_cli_debug_prints_an_attach_configuration_and_waits(
             proc.kill()
     assert proc.returncode == 0
     assert "scaled [0, 3, 6, 9, 12]" in out
+
+
+def _read_until(fd: int, marker: bytes, seen: bytearray, limit_s: float = 90) -> None:
+    deadline = time.monotonic() + limit_s
+    while marker not in seen:
+        assert time.monotonic() < deadline, f"no {marker!r} in:\n{seen.decode(errors='replace')}"
+        if select.select([fd], [], [], 0.5)[0]:
+            try:
+                seen += os.read(fd, 65536)
+            except OSError:  # the terminal closed: the process ended
+                break
+    assert marker in seen, f"no {marker!r} in:\n{seen.decode(errors='replace')}"
+
+
+def test_pdb_works_at_the_terminal(fresh_run: Callable[..., FlowRun]) -> None:
+    run = fresh_run("linear_flow.py")
+    text = run.file.read_text()
+    run.file.write_text(
+        text.replace(
+            "        self.where = (current.flow_name, current.step_name)\n",
+            "        self.where = (current.flow_name, current.step_name)\n        breakpoint()\n",
+        )
+    )
+    main, secondary = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "spinlens.cli", "spin", run.file.name, "middle", "--pdb"],
+        cwd=run.folder,
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+    )
+    os.close(secondary)
+    seen = bytearray()
+    try:
+        _read_until(main, b"(Pdb)", seen)
+        os.write(main, b"p self.scaled\n")
+        _read_until(main, b"[0, 2, 4, 6, 8]", seen)
+        os.write(main, b"c\n")
+        _read_until(main, b"next: end", seen)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(main)
+
+
+def test_pdb_opens_post_mortem_on_an_exception(fresh_run: Callable[..., FlowRun]) -> None:
+    run = fresh_run("linear_flow.py")
+    text = run.file.read_text()
+    run.file.write_text(text.replace("sum(self.scaled)", "sum(self.scaled) / 0"))
+    main, secondary = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "spinlens.cli", "spin", run.file.name, "end", "--pdb"],
+        cwd=run.folder,
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+    )
+    os.close(secondary)
+    seen = bytearray()
+    try:
+        _read_until(main, b"(Pdb)", seen)
+        os.write(main, b"p self.scaled\n")
+        _read_until(main, b"[0, 2, 4, 6, 8]", seen)
+        os.write(main, b"q\n")
+        _read_until(main, b"ZeroDivisionError", seen)
+        assert proc.wait(timeout=60) == 1
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(main)
