@@ -294,14 +294,7 @@ class StepRun:
         step_started = time.perf_counter()
         step_func = getattr(flow, spec.step)
         try:
-            try:
-                runner._exec_step_function(step_func, step_func, input_obj)
-            except Exception as exc:
-                if self.terminal is not None:  # post-mortem, as pdb.post_mortem does
-                    debugger = self._pdb()
-                    debugger.reset()
-                    debugger.interaction(None, exc.__traceback__)
-                raise
+            runner._exec_step_function(step_func, step_func, input_obj)
         except SystemExit as exc:
             self.timings["step_s"] = time.perf_counter() - step_started
             failure = _failure(spec, "exit", exc, self.timings)
@@ -312,6 +305,10 @@ class StepRun:
             raise StepFailed(failure) from None
         except Exception as exc:
             self.timings["step_s"] = time.perf_counter() - step_started
+            if self.terminal is not None:  # post-mortem, as pdb.post_mortem does
+                debugger = self._pdb()
+                debugger.reset()
+                debugger.interaction(None, exc.__traceback__)
             raise StepFailed(_failure(spec, "exception", exc, self.timings)) from None
         self.timings["step_s"] = time.perf_counter() - step_started
         flow._task_ok = flow._success = True
