@@ -69,16 +69,17 @@ def _spin_once(session: SpinSession, args: argparse.Namespace, printer: Printer)
     return result
 
 
-def _exit_code(result: SpinResult) -> int:
-    if result.ok:
-        return 0
-    return EXIT_CANCELLED if result.failure and result.failure.kind == "cancelled" else EXIT_FAILED
+def _exit_code(result: SpinResult, interrupted: bool) -> int:
+    if interrupted or (result.failure and result.failure.kind == "cancelled"):
+        return EXIT_CANCELLED
+    return 0 if result.ok else EXIT_FAILED
 
 
 def _cmd_spin(args: argparse.Namespace) -> int:
     printer = Printer(args.json)
     with SpinSession(args.flow_file, flow=args.flow) as session:
-        return _exit_code(_spin_once(session, args, printer))
+        result = _spin_once(session, args, printer)
+        return _exit_code(result, session.interrupted)
 
 
 def _watched_files(flow_file: str) -> dict[Path, float]:
@@ -99,9 +100,9 @@ def _cmd_watch(args: argparse.Namespace) -> int:
         stamps = _watched_files(args.flow_file)
         try:
             while True:
-                result = _spin_once(session, args, printer)
-                if result.failure and result.failure.kind == "cancelled":
-                    return 0  # Ctrl-C during a spin: the spin is cancelled, and so is watching
+                _spin_once(session, args, printer)
+                if session.interrupted:
+                    return 0  # Ctrl-C during a spin ends the spin and the watching
                 if not args.json:
                     watching = printer.paint("… watching for saves (Ctrl-C to stop)", "2")
                     print(watching, file=printer.err)

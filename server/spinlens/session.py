@@ -137,6 +137,7 @@ class SpinSession:
         self._send_lock = threading.Lock()
         self._ids = itertools.count(1)
         self._current_spin: str | None = None
+        self.interrupted = False  # the last spin saw a Ctrl-C (KeyboardInterrupt)
         self.kernel_starts = 0
 
     # -- lifecycle --------------------------------------------------------------
@@ -353,9 +354,15 @@ class SpinSession:
     def _collect(
         self, spin_id: str, collected: list[Event], on_event: EventHandler | None
     ) -> Finished | Failed:
+        """Events until the terminal one. Ctrl-C (KeyboardInterrupt, wherever it
+        lands) asks the kernel to cancel and is remembered in ``interrupted``; the
+        spin still ends with the kernel's answer."""
         assert self._sock is not None
-        while True:
+        self.interrupted = False
+        event: Event | None = None
+        while not isinstance(event, (Finished, Failed)):
             try:
+                event = None
                 header, _ = recv_frame(self._sock)
                 if header.get("op") != "event" or header.get("spin_id") != spin_id:
                     continue
@@ -365,11 +372,9 @@ class SpinSession:
                 if on_event:
                     on_event(event)
             except KeyboardInterrupt:
-                # Ctrl-C in a terminal: the kernel ends the spin and says so.
+                self.interrupted = True
                 self.cancel()
-                continue
-            if isinstance(event, (Finished, Failed)):
-                return event
+        return event
 
     def _result(
         self, spin_id: str, step: str, collected: list[Event], terminal: Event
