@@ -198,16 +198,38 @@ def test_cli_debug_prints_an_attach_configuration_and_waits(
     assert "scaled [0, 3, 6, 9, 12]" in out
 
 
-def _read_until(fd: int, marker: bytes, seen: bytearray, limit_s: float = 90) -> None:
-    deadline = time.monotonic() + limit_s
-    while marker not in seen:
-        assert time.monotonic() < deadline, f"no {marker!r} in:\n{seen.decode(errors='replace')}"
-        if select.select([fd], [], [], 0.5)[0]:
-            try:
-                seen += os.read(fd, 65536)
-            except OSError:  # the terminal closed: the process ended
-                break
-    assert marker in seen, f"no {marker!r} in:\n{seen.decode(errors='replace')}"
+class Terminal:
+    """The CLI on a pseudo-terminal, read and typed into like a person would."""
+
+    def __init__(self, run: FlowRun, *args: str) -> None:
+        self.main, secondary = pty.openpty()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "spinlens.cli", *args],
+            cwd=run.folder,
+            stdin=secondary,
+            stdout=secondary,
+            stderr=secondary,
+        )
+        os.close(secondary)
+        self.seen = bytearray()
+
+    def expect(self, marker: bytes, limit_s: float = 90) -> None:
+        deadline = time.monotonic() + limit_s
+        while marker not in self.seen and time.monotonic() < deadline:
+            if select.select([self.main], [], [], 0.5)[0]:
+                try:
+                    self.seen += os.read(self.main, 65536)
+                except OSError:  # the terminal closed: the process ended
+                    break
+        assert marker in self.seen, f"no {marker!r} in:\n{self.seen.decode(errors='replace')}"
+
+    def type(self, line: str) -> None:
+        os.write(self.main, line.encode() + b"\n")
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        os.close(self.main)
 
 
 def test_pdb_works_at_the_terminal(fresh_run: Callable[..., FlowRun]) -> None:
@@ -219,51 +241,29 @@ def test_pdb_works_at_the_terminal(fresh_run: Callable[..., FlowRun]) -> None:
             "        self.where = (current.flow_name, current.step_name)\n        breakpoint()\n",
         )
     )
-    main, secondary = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "spinlens.cli", "spin", run.file.name, "middle", "--pdb"],
-        cwd=run.folder,
-        stdin=secondary,
-        stdout=secondary,
-        stderr=secondary,
-    )
-    os.close(secondary)
-    seen = bytearray()
+    terminal = Terminal(run, "spin", run.file.name, "middle", "--pdb")
     try:
-        _read_until(main, b"(Pdb)", seen)
-        os.write(main, b"p self.scaled\n")
-        _read_until(main, b"[0, 2, 4, 6, 8]", seen)
-        os.write(main, b"c\n")
-        _read_until(main, b"next: end", seen)
-        assert proc.wait(timeout=60) == 0
+        terminal.expect(b"(Pdb)")
+        terminal.type("p self.scaled")
+        terminal.expect(b"[0, 2, 4, 6, 8]")
+        terminal.type("c")
+        terminal.expect(b"next: end")
+        assert terminal.proc.wait(timeout=60) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(main)
+        terminal.close()
 
 
 def test_pdb_opens_post_mortem_on_an_exception(fresh_run: Callable[..., FlowRun]) -> None:
     run = fresh_run("linear_flow.py")
     text = run.file.read_text()
     run.file.write_text(text.replace("sum(self.scaled)", "sum(self.scaled) / 0"))
-    main, secondary = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "spinlens.cli", "spin", run.file.name, "end", "--pdb"],
-        cwd=run.folder,
-        stdin=secondary,
-        stdout=secondary,
-        stderr=secondary,
-    )
-    os.close(secondary)
-    seen = bytearray()
+    terminal = Terminal(run, "spin", run.file.name, "end", "--pdb")
     try:
-        _read_until(main, b"(Pdb)", seen)
-        os.write(main, b"p self.scaled\n")
-        _read_until(main, b"[0, 2, 4, 6, 8]", seen)
-        os.write(main, b"q\n")
-        _read_until(main, b"ZeroDivisionError", seen)
-        assert proc.wait(timeout=60) == 1
+        terminal.expect(b"(Pdb)")
+        terminal.type("p self.scaled")
+        terminal.expect(b"[0, 2, 4, 6, 8]")
+        terminal.type("q")
+        terminal.expect(b"ZeroDivisionError")
+        assert terminal.proc.wait(timeout=60) == 1
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(main)
+        terminal.close()
