@@ -148,10 +148,6 @@ class History:
                 return self._read(folder), folder
         raise KeyError(f"No spin {spin_id} in {self.root}.")
 
-    def all_spins(self) -> Iterator[SpinRecord]:
-        for manifest in self.root.glob("*/*/*/manifest.json"):
-            yield self._read(manifest.parent)
-
     def load(self, spin_id: str, name: str) -> Any:
         """An artifact's value as the spin left it (references read through Metaflow)."""
         record, folder = self.find(spin_id)
