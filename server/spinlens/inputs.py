@@ -9,6 +9,7 @@ stands in for the parts of Metaflow's TaskDataStore that a running step uses.
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,79 @@ from .fingerprint import Fingerprint, UnpicklableValue, fingerprint
 from .resolve import TaskInputs
 
 _MAIN_MODULE_HINT = "on <module '__main__'"
+# A download at least this large gets its own progress message.
+_REPORT_EACH_FROM = 1 << 20
+
+
+def _size(task: TaskInputs, name: str) -> int:
+    """The artifact's size as Metaflow recorded it (0 when unknown)."""
+    return int(task.info.get(name, {}).get("size") or 0)
+
+
+def _human(size: float) -> str:
+    for unit in ("B", "KB", "MB"):
+        if size < 1024:
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"
+
+
+def _load_error(exc: Exception) -> str:
+    """Why an artifact could not be loaded, in the user's terms."""
+    if isinstance(exc, TypeError) and "NoneType" in str(exc):
+        # Metaflow's content store hands back no file for a blob it cannot find.
+        return "its blob is missing from the datastore (deleted, or a partial copy of it)"
+    return f"{type(exc).__name__}: {exc}"
+
+
+class _Download:
+    """Progress messages for a task whose blobs come from a remote datastore.
+
+    Blobs already in the local client cache (read by an earlier kernel or by
+    Metaflow's Client) are not downloaded, so they are not counted. Sizes are
+    the artifacts' recorded sizes, close to the bytes on the wire.
+    """
+
+    def __init__(
+        self,
+        task: TaskInputs,
+        pending: list[tuple[str, str]],
+        progress: Callable[[str], None],
+    ) -> None:
+        self.task = task
+        self.progress = progress
+        self.fetch = {key for _, key in pending if not task.cached(key)}
+        self.total = sum(_size(task, name) for name, key in pending if key in self.fetch)
+        self.done = 0
+        self.started = time.perf_counter()
+        if self.fetch:
+            count = len(self.fetch)
+            progress(
+                f"downloading {count} artifact{'s' if count != 1 else ''} "
+                f"({_human(self.total)}) from {task.location}"
+            )
+
+    def before(self, name: str, key: str) -> bool:
+        """Report the artifact about to be read; False if it comes from the cache."""
+        if key not in self.fetch:
+            return False
+        size = _size(self.task, name)
+        if size >= _REPORT_EACH_FROM:
+            self.progress(
+                f"downloading {name} ({_human(size)}; "
+                f"{_human(self.done)} of {_human(self.total)} done)"
+            )
+        self.done += size
+        return True
+
+    def finish(self) -> None:
+        if self.fetch:
+            count = len(self.fetch)
+            seconds = time.perf_counter() - self.started
+            self.progress(
+                f"downloaded {count} artifact{'s' if count != 1 else ''} "
+                f"({_human(self.total)}) of {self.task.pathspec} in {seconds:.1f} s"
+            )
 
 
 @dataclass
@@ -42,18 +116,17 @@ class InputStore:
         progress: Callable[[str], None] | None = None,
     ) -> None:
         """Load (or, with keep=False, only fingerprint) every artifact of a task."""
-        for name, key in task.objects.items():
-            if key in self.values or key in self.errors or key in self.deferred:
-                continue
-            if not keep and key in self.fingerprints:
-                continue
-            size = task.info.get(name, {}).get("size") or 0
-            if progress and size > 8 << 20:
+        pending = self._pending(task, keep)
+        download = _Download(task, pending, progress) if task.remote and progress else None
+        for name, key in pending:
+            size = _size(task, name)
+            downloading = download is not None and download.before(name, key)
+            if not downloading and progress and size > 8 << 20:  # large reads from disk too
                 progress(f"loading {name} ({size / 2**20:.0f} MB) from {task.pathspec}")
             try:
                 value = next(iter(task.datastore.load_artifacts([name])))[1]
             except Exception as exc:  # any unpickling failure is reported per artifact
-                reason = f"{type(exc).__name__}: {exc}"
+                reason = _load_error(exc)
                 if _MAIN_MODULE_HINT in str(exc):
                     self.deferred[key] = (task, name)
                 else:
@@ -66,6 +139,21 @@ class InputStore:
             if keep:
                 self.values[key] = value
                 self.origins[key] = (task, name)
+        if download is not None:
+            download.finish()
+
+    def _pending(self, task: TaskInputs, keep: bool) -> list[tuple[str, str]]:
+        """The task's artifacts still to read: one name per content key not held yet."""
+        seen: set[str] = set()
+        pending = []
+        for name, key in task.objects.items():
+            if key in seen or key in self.values or key in self.errors or key in self.deferred:
+                continue
+            if not keep and key in self.fingerprints:
+                continue
+            seen.add(key)
+            pending.append((name, key))
+        return pending
 
     def add_value(self, value: Any) -> str:
         """Hold a value that did not come from the datastore (an override)."""
@@ -96,7 +184,7 @@ class InputStore:
             try:
                 value = next(iter(task.datastore.load_artifacts([stored_name])))[1]
             except Exception as exc:  # report, with the artifact's name
-                self.errors[key] = f"{type(exc).__name__}: {exc}"
+                self.errors[key] = _load_error(exc)
             else:
                 self.values[key] = value
                 return value

@@ -6,6 +6,7 @@ original run's datastore stays byte-identical.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from metaflow.client.filecache import FileBlobCache, FileCache, TaskMetadataCach
 from metaflow.datastore import FlowDataStore
 from metaflow.exception import MetaflowNamespaceMismatch, MetaflowNotFound
 from metaflow.plugins import DATASTORES
+from metaflow.plugins.datastores.local_storage import LocalStorage
 
 from .errors import NoSuccessfulRun, SpinError
 from .events import SourceInfo
@@ -30,6 +32,13 @@ class Target:
     task: str | None = None
 
 
+class _BlobCache(FileBlobCache):
+    """The Client's blob cache, which can also say whether a blob is on this machine."""
+
+    def has(self, key: str) -> bool:
+        return os.path.exists(self._path(key))
+
+
 @dataclass
 class TaskInputs:
     """One task's artifact table: name -> content key, as Metaflow stored it."""
@@ -38,6 +47,18 @@ class TaskInputs:
     objects: dict[str, str]
     info: dict[str, dict[str, Any]]
     datastore: Any  # metaflow TaskDataStore, read-only
+    # Where the task's datastore lives (s3://..., a local folder), for messages.
+    location: str = ""
+    # Its blobs come over the network (S3, Azure, GCS...): loading them is a download.
+    remote: bool = False
+    blob_cache: _BlobCache | None = None
+
+    def cached(self, key: str) -> bool:
+        """The blob is in the local client cache already, so loading it downloads nothing."""
+        try:
+            return self.blob_cache is not None and self.blob_cache.has(key)
+        except Exception:  # the cache's layout is Metaflow's: unknown means "not cached"
+            return False
 
 
 @dataclass
@@ -47,7 +68,8 @@ class Resolved:
     source_task: TaskInputs | None  # the step's own task in the source run
 
 
-_flow_datastores: dict[tuple[str, str, str], FlowDataStore] = {}
+# (type, root, flow) -> the flow's datastore, its blob cache, whether it is remote
+_flow_datastores: dict[tuple[str, str, str], tuple[FlowDataStore, _BlobCache, bool]] = {}
 _file_caches: list[FileCache] = []
 
 
@@ -69,8 +91,7 @@ def _task_inputs(task: Task, like: Task | None = None) -> TaskInputs:
         raise SpinError(f"Task {task.pathspec} records no datastore (ds-type/ds-root).")
     flow, run_id, step, task_id = task.path_components
     key = (ds_type, ds_root, flow)
-    flow_ds = _flow_datastores.get(key)
-    if flow_ds is None:
+    if key not in _flow_datastores:
         impls = [d for d in DATASTORES if d.TYPE == ds_type]
         if not impls:
             raise SpinError(f"Datastore type '{ds_type}' of {task.pathspec} is not available here.")
@@ -78,18 +99,29 @@ def _task_inputs(task: Task, like: Task | None = None) -> TaskInputs:
         flow_ds = FlowDataStore(flow, environment=None, storage_impl=impls[0], ds_root=ds_root)
         # Share the Client's cache of decompressed blobs and task metadata (as
         # Metaflow's spin does): a cold kernel then skips the gunzip of inputs
-        # any earlier spin or Client read already unpacked. It lives outside the
-        # run's datastore (METAFLOW_CLIENT_CACHE_PATH).
+        # any earlier spin or Client read already unpacked, and, for a remote
+        # datastore, their download. It lives outside the run's datastore
+        # (METAFLOW_CLIENT_CACHE_PATH).
         cache = _file_cache()
         flow_ds.set_metadata_cache(TaskMetadataCache(cache, ds_type, ds_root, flow))
-        flow_ds.ca_store.set_blob_cache(
-            FileBlobCache(cache, FileCache.flow_ds_id(ds_type, ds_root, flow))
-        )
-        _flow_datastores[key] = flow_ds
+        blob_cache = _BlobCache(cache, FileCache.flow_ds_id(ds_type, ds_root, flow))
+        flow_ds.ca_store.set_blob_cache(blob_cache)
+        # Anything not kept on this machine's disk (S3, Azure, GCS, ...) is a download.
+        remote = not issubclass(impls[0], LocalStorage)
+        _flow_datastores[key] = (flow_ds, blob_cache, remote)
+    flow_ds, blob_cache, remote = _flow_datastores[key]
     task_ds = flow_ds.get_task_datastore(
         run_id, step, task_id, attempt=task.current_attempt, mode="r"
     )
-    return TaskInputs(task.pathspec, dict(task_ds._objects), dict(task_ds._info), task_ds)
+    return TaskInputs(
+        task.pathspec,
+        dict(task_ds._objects),
+        dict(task_ds._info),
+        task_ds,
+        location="/".join([ds_root.rstrip("/"), flow, run_id, step, task_id]),
+        remote=remote,
+        blob_cache=blob_cache,
+    )
 
 
 def _find_run(flow: str, run_id: str | None) -> Run:
