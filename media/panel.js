@@ -549,8 +549,10 @@ const SpinlensPanel = (() => {
 
     const logEl = el('pre', { className: 'log', testid: 'log' });
     const logEmptyEl = el('div', { className: 'muted', testid: 'log-empty' }, 'No output yet.');
+    const logTrimmedEl = el('div', { className: 'muted', testid: 'log-trimmed', hidden: true },
+      `Earlier output not shown: the panel keeps the last ${MAX_LOG_CHARS.toLocaleString('en-US')} characters.`);
     const outputSection = el('section', { className: 'output' },
-      el('h2', {}, 'Output'), logEmptyEl, logEl);
+      el('h2', {}, 'Output'), logEmptyEl, logTrimmedEl, logEl);
 
     const select = el('select', { testid: 'comparison', 'aria-label': 'Compare with' });
     for (const [value, label] of COMPARISONS) select.appendChild(el('option', { value }, label));
@@ -615,6 +617,7 @@ const SpinlensPanel = (() => {
       clear(failureEl);
       failureEl.hidden = true;
       clear(logEl);
+      logTrimmedEl.hidden = true;
       logEmptyEl.hidden = false;
       logEmptyEl.textContent = 'No output yet.';
       clear(rowsEl);
@@ -681,11 +684,26 @@ const SpinlensPanel = (() => {
       }
       logEmptyEl.hidden = true;
       state.logChars += text.length;
-      while (state.logChars > MAX_LOG_CHARS && logEl.firstElementChild) {
-        state.logChars -= logEl.firstElementChild.textContent.length;
-        logEl.removeChild(logEl.firstElementChild);
-      }
+      trimLog();
       if (atBottom) logEl.scrollTop = logEl.scrollHeight;
+    }
+
+    // Keep the newest MAX_LOG_CHARS characters: older spans go whole, then the
+    // oldest one left loses its start (one long stream is cut, never cleared).
+    function trimLog() {
+      while (state.logChars > MAX_LOG_CHARS && logEl.firstElementChild) {
+        const first = logEl.firstElementChild;
+        const size = first.textContent.length;
+        const excess = state.logChars - MAX_LOG_CHARS;
+        if (size <= excess) {
+          logEl.removeChild(first);
+          state.logChars -= size;
+        } else {
+          first.textContent = first.textContent.slice(excess);
+          state.logChars -= excess;
+        }
+        logTrimmedEl.hidden = false;
+      }
     }
 
     function statusOf(e, comparison) {

@@ -14,7 +14,7 @@
 /** An output artifact compared with one baseline. */
 export type ArtifactStatus = 'new' | 'changed' | 'unchanged';
 export type Stream = 'stdout' | 'stderr';
-export type FailureKind = 'setup' | 'exception' | 'exit' | 'crash' | 'cancelled';
+export type FailureKind = 'setup' | 'exception' | 'exit' | 'crash' | 'memory' | 'cancelled';
 /** The three baselines of an artifact, as keys of `ArtifactEvent.diffs`. */
 export type Comparison = 'inputs' | 'source' | 'previous';
 export const COMPARISONS: readonly Comparison[] = ['inputs', 'source', 'previous'];
@@ -121,7 +121,10 @@ export interface FailedEvent extends EventBase {
   kind: FailureKind;
   /** One actionable sentence (or `Type: message`). */
   error: string;
-  /** Machine-readable cause: `syntax-error`, `unknown-step`, `no-successful-run`, `artifact-load`, `setup`. */
+  /**
+   * Machine-readable cause: `syntax-error`, `unknown-step`, `no-successful-run`,
+   * `artifact-load`, `flow-file-missing`, `metaflow-missing`, `memory-limit`, `setup`.
+   */
   code: string | null;
   /** Starts at the first user frame. */
   traceback: string | null;
@@ -324,6 +327,8 @@ export interface ServerOptions {
   defaultSourceRun: string | null;
   historySize: number;
   diffRows: number;
+  /** MB a spun step may allocate beyond its inputs (a `memory` failure past it); 0: no limit. */
+  memoryLimitMB: number;
 }
 
 /** `workspace/executeCommand` names. */
@@ -333,7 +338,7 @@ export const ServerCommand = {
   listRuns: 'spinlens.server.listRuns',
   setSourceRun: 'spinlens.server.setSourceRun',
   restartKernel: 'spinlens.server.restartKernel',
-  /** Not in the protocol yet: used only when the server advertises it. */
+  /** As spin, waiting for a debugger first (the `debug` event says where). */
   debug: 'spinlens.server.debug',
 } as const;
 export type ServerCommandName = (typeof ServerCommand)[keyof typeof ServerCommand];
@@ -357,6 +362,11 @@ export interface SpinResult {
 
 export interface UriArgs {
   uri: string;
+}
+
+export interface CancelArgs extends UriArgs {
+  /** Only this spin; without it, every spin of the file. */
+  spinId?: string;
 }
 export interface ListRunsArgs {
   uri: string;
@@ -391,7 +401,7 @@ export interface RestartKernelResult {
 /** Argument and result types of each server command. */
 export interface ServerCommandTypes {
   'spinlens.server.spin': { args: SpinArgs; result: SpinResult };
-  'spinlens.server.cancel': { args: UriArgs; result: CancelResult };
+  'spinlens.server.cancel': { args: CancelArgs; result: CancelResult };
   'spinlens.server.listRuns': { args: ListRunsArgs; result: ListRunsResult };
   'spinlens.server.setSourceRun': { args: SetSourceRunArgs; result: SetSourceRunResult };
   'spinlens.server.restartKernel': { args: UriArgs; result: RestartKernelResult };
@@ -435,7 +445,7 @@ const isNumberOrNull = (v: unknown): boolean => v === null || isNumber(v);
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
 const isStatus = (v: unknown): v is ArtifactStatus =>
   v === 'new' || v === 'changed' || v === 'unchanged';
-const FAILURE_KINDS: readonly string[] = ['setup', 'exception', 'exit', 'crash', 'cancelled'];
+const FAILURE_KINDS: readonly string[] = ['setup', 'exception', 'exit', 'crash', 'memory', 'cancelled'];
 
 function isTimings(v: unknown): boolean {
   return isObject(v) && Object.values(v).every((t) => typeof t === 'number' || t === undefined);

@@ -9,6 +9,12 @@ export interface Settings extends ServerOptions {
   python: string;
 }
 
+function nonNegativeInteger(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0
+    ? Math.floor(value)
+    : fallback;
+}
+
 function positiveInteger(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 1
     ? Math.floor(value)
@@ -24,6 +30,7 @@ export function readSettings(get: (key: string) => unknown): Settings {
     defaultSourceRun: typeof run === 'string' && run.trim() !== '' ? run.trim() : null,
     historySize: positiveInteger(get('historySize'), 10),
     diffRows: positiveInteger(get('diffRows'), 20),
+    memoryLimitMB: nonNegativeInteger(get('memoryLimitMB'), 0),
   };
 }
 
@@ -38,5 +45,6 @@ export function serverOptions(settings: Settings): ServerOptions {
     defaultSourceRun: settings.defaultSourceRun,
     historySize: settings.historySize,
     diffRows: settings.diffRows,
+    memoryLimitMB: settings.memoryLimitMB,
   };
 }

@@ -34,6 +34,16 @@ def _parse_sets(pairs: Sequence[str]) -> dict[str, str]:
     return overrides
 
 
+def _megabytes(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of MB") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("the memory limit cannot be negative (0: no limit)")
+    return value
+
+
 def _run_flow(flow_file: str, printer: Printer) -> bool:
     print(f"Running {flow_file} once to get inputs to spin from…", file=printer.err, flush=True)
     completed = subprocess.run(
@@ -58,6 +68,7 @@ def _spin_once(session: SpinSession, args: argparse.Namespace, printer: Printer)
         on_event=printer,
         debug_port=args.port if args.debug else None,
         terminal=args.pdb,
+        memory_limit_mb=args.memory_limit,
     )
     result = spin()
     failure = result.failure
@@ -249,6 +260,13 @@ def _add_spin_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--run-flow", action="store_true", help="run the flow first if it has no successful run"
+    )
+    parser.add_argument(
+        "--memory-limit",
+        type=_megabytes,
+        default=None,
+        metavar="MB",
+        help="let the step allocate at most MB more memory (a MemoryError past it; 0: no limit)",
     )
 
 

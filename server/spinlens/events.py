@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 Status = Literal["new", "changed", "unchanged"]
 Stream = Literal["stdout", "stderr"]
-FailureKind = Literal["setup", "exception", "exit", "crash", "cancelled"]
+FailureKind = Literal["setup", "exception", "exit", "crash", "memory", "cancelled"]
 
 
 @dataclass(frozen=True)

@@ -131,7 +131,13 @@ class History:
         folder = self.step_dir(flow, step)
         if not folder.is_dir():
             return []
-        done = [p for p in folder.iterdir() if (p / "manifest.json").is_file()]
+        # A spin killed after writing its manifest but before the rename still
+        # has a hidden temporary folder with a (perhaps partial) manifest: skip it.
+        done = [
+            p
+            for p in folder.iterdir()
+            if not p.name.startswith(_TEMP_PREFIX) and (p / "manifest.json").is_file()
+        ]
         return sorted(done, key=lambda p: p.name, reverse=True)  # ids start with the time
 
     def spins(self, flow: str, step: str) -> list[SpinRecord]:

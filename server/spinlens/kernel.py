@@ -23,6 +23,7 @@ import signal
 import socket
 import sys
 import time
+import traceback
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,7 @@ from .flow_loader import drop_changed_user_modules, user_module_files
 from .history import DEFAULT_KEEP
 from .inputs import InputStore
 from .ipc import ChannelClosed, recv_frame, recv_frame_with_fds, send_frame
+from .limits import LogBudget
 from .metaflow_env import ensure_user
 from .resolve import Resolved, Target, resolve
 from .step_runner import SpinSpec, StepFailed, StepRun, open_terminal
@@ -74,6 +76,8 @@ class Child:
     streams: dict[int, events.Stream] = field(default_factory=dict)  # fd -> stream
     decoders: dict[int, Any] = field(default_factory=dict)
     spin_id: str = ""  # set when the child is given a spin
+    debug: bool = False  # its spin waits for (or runs under) a debugger
+    log_budget: LogBudget = field(default_factory=LogBudget)  # output still forwarded
 
     def alive(self) -> bool:
         try:
@@ -119,8 +123,11 @@ class Kernel:
     # -- start-up -----------------------------------------------------------
     def warm_up(self) -> None:
         """Import what the flow imports, so a spin child finds it in memory."""
-        analysis = analyze_file(self.flow_file)
-        for name in analysis.imports:
+        try:
+            imports = analyze_file(self.flow_file).imports
+        except OSError:
+            imports = ()  # the file is gone; an editor buffer of it can still be spun
+        for name in imports:
             try:
                 importlib.import_module(name)
             except (Exception, SystemExit):
@@ -200,6 +207,7 @@ class Kernel:
             history_dir=request.get("history_dir"),
             history_keep=int(request.get("history_keep") or DEFAULT_KEEP),
             debug_port=request.get("debug_port"),
+            memory_limit_mb=request.get("memory_limit_mb"),
         )
         target = Target(
             flow=request["flow"],
@@ -246,6 +254,7 @@ class Kernel:
         if child is None:
             child = self._fork(resolved)
         child.spin_id = spec.spin_id
+        child.debug = spec.debug_port is not None
         send_frame(child.sock, {"op": "run", "spec": dataclasses.asdict(spec)}, fds=terminal)
         self._watch(child, prepare_s)
         self._reap_dying()
@@ -307,13 +316,21 @@ class Kernel:
             if not data:
                 os.close(fd)
                 del child.streams[fd]
+                if not child.streams:  # all output read: say how much was not shown
+                    self._send_log(child, "stderr", child.log_budget.closing())
                 return
-            text = child.decoders[fd].decode(data)
-            if text:
-                log = events.Log(spin_id=child.spin_id, stream=child.streams[fd], text=text)
-                send_frame(self.sock, {"op": "event", **events.to_dict(log)})
+            # Past the spin's budget the bytes are still read (a child must never
+            # block on a full pipe) but dropped, with one marker saying so.
+            data, marker = child.log_budget.take(data)
+            self._send_log(child, child.streams[fd], child.decoders[fd].decode(data))
+            self._send_log(child, "stderr", marker)
             if not drain:
                 return
+
+    def _send_log(self, child: Child, stream: events.Stream, text: str | None) -> None:
+        if text:
+            log = events.Log(spin_id=child.spin_id, stream=stream, text=text)
+            send_frame(self.sock, {"op": "event", **events.to_dict(log)})
 
     def _watch(self, child: Child, prepare_s: float) -> None:
         terminal: str | None = None
@@ -356,8 +373,13 @@ class Kernel:
                     terminal = "failed"
                 else:
                     self.pending.append(request)
-        if terminal == "finished":
+        if terminal == "finished" and not child.debug:
             self.parked = child
+        elif terminal == "finished":
+            # A debug child exits once it has reported, so the debug session ends;
+            # parked, it would keep the debugger attached to a finished spin.
+            child.reap()
+            child.close()
         else:
             child.kill()
             child.reap()
@@ -368,6 +390,10 @@ class Kernel:
             self._forward_logs(child, fd, drain=True)
         status = child.reap()
         kind, message = _describe_exit(status)
+        if child.debug and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+            # debugpy ends its debuggee with os._exit(0) when the debugger
+            # disconnects with "terminate": the user stopped the spin.
+            kind, message = "cancelled", "The debugger stopped the spin."
         failure = events.Failed(spin_id=child.spin_id, kind=kind, error=message)
         send_frame(self.sock, {"op": "event", **events.to_dict(failure)})
 
@@ -405,6 +431,17 @@ class Kernel:
             send_frame(self.sock, {**reply, "op": "error", "error": "The spin process is gone."})
             return
         send_frame(self.sock, {**header, "id": request.get("id")}, payload)
+
+
+def _end_output() -> None:
+    """Close the child's output pipes: the kernel then reads their end before
+    the terminal event, so its last log (a truncation note) comes first."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
 
 
 def _child_main(
@@ -445,6 +482,7 @@ def _child_main(
         sys.stdout.flush()
         sys.stderr.flush()
         run.record_failure(failed.failure)
+        _end_output()
         emit(failed.failure)
         return
     sys.stdout.flush()
@@ -453,6 +491,8 @@ def _child_main(
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     emit(finished)
+    if spec.debug_port is not None:
+        return  # exiting ends the debug session (see Kernel._watch)
     # Parked: serve the values of this spin's outputs until the kernel lets go.
     while True:
         try:
@@ -490,6 +530,10 @@ def main(argv: list[str] | None = None) -> None:
         kernel.serve()
     except (ChannelClosed, BrokenPipeError, ConnectionResetError):
         pass
+    except Exception:
+        # os._exit below skips the interpreter's report of it: print it, so the
+        # session can say why the kernel stopped.
+        traceback.print_exc()
     finally:
         kernel.shutdown()
         sys.stdout.flush()

@@ -46,6 +46,48 @@ class KernelDied(SpinError):
     """The kernel process ended; the next spin starts a new one."""
 
 
+class MetaflowMissing(KernelDied):
+    """The interpreter chosen for the kernel cannot import Metaflow."""
+
+    code = "metaflow-missing"
+
+    def __init__(self, python: str, has_pip: bool = True) -> None:
+        install = f"{python} -m pip install metaflow"
+        if not has_pip:
+            install = f"{python} -m ensurepip, then {install}"
+        super().__init__(
+            f"Metaflow is not installed in {python}, the Python that runs the spin kernel. "
+            f"Install it there ({install}), or choose a Python that has it (the "
+            f"spinlens.python setting in the editor; on the command line, run spinlens "
+            f"with that Python)."
+        )
+        self.python = python
+
+
+_PROBE_METAFLOW = (
+    "import importlib.util as u, sys; "
+    "sys.exit(0 if u.find_spec('metaflow') else 3 if u.find_spec('pip') else 4)"
+)
+
+
+def _missing_metaflow(python: str, env: Mapping[str, str]) -> MetaflowMissing | None:
+    """Why ``python`` cannot run a kernel, if it is that Metaflow is not installed
+    there (asked only once a kernel failed to start)."""
+    try:
+        probe = subprocess.run(
+            [python, "-c", _PROBE_METAFLOW],
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None  # cannot tell: the kernel's own output says what it can
+    if probe.returncode not in (3, 4):
+        return None
+    return MetaflowMissing(python, has_pip=probe.returncode == 3)
+
+
 @dataclass
 class SpinResult:
     spin_id: str
@@ -164,7 +206,31 @@ class SpinSession:
             if self.kernel_log
             else tempfile.TemporaryFile()
         )
-        self._proc = subprocess.Popen(
+        try:
+            self._proc = self._launch(child, env)
+        except OSError as exc:  # no such interpreter, or not executable
+            parent.close()
+            child.close()
+            raise SpinError(
+                f"Cannot start the spin kernel with {self.python}: {exc.strerror or exc}. "
+                "Choose an existing Python that has Metaflow (the spinlens.python setting "
+                "in the editor)."
+            ) from None
+        child.close()
+        self._sock = parent
+        self.kernel_starts += 1
+        try:
+            header, _ = recv_frame(parent)
+        except ChannelClosed:
+            missing = _missing_metaflow(self.python, env)
+            if missing is not None:
+                raise missing from None
+            raise KernelDied(f"The spin kernel did not start:\n{self._kernel_output()}") from None
+        if header.get("op") != "ready":
+            raise KernelDied(f"The spin kernel said {header!r} instead of ready.")
+
+    def _launch(self, child: socket.socket, env: dict[str, str]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
             [
                 self.python,
                 "-m",
@@ -182,15 +248,6 @@ class SpinSession:
             env=env,
             start_new_session=True,  # a terminal's Ctrl-C is ours to turn into a cancel
         )
-        child.close()
-        self._sock = parent
-        self.kernel_starts += 1
-        try:
-            header, _ = recv_frame(parent)
-        except ChannelClosed:
-            raise KernelDied(f"The spin kernel did not start:\n{self._kernel_output()}") from None
-        if header.get("op") != "ready":
-            raise KernelDied(f"The spin kernel said {header!r} instead of ready.")
 
     def restart(self) -> None:
         self._stop_kernel()
@@ -239,8 +296,11 @@ class SpinSession:
 
     def _precheck(self, spin_id: str, step: str, source: str | None) -> FlowInfo | Failed:
         """The flow to spin, by static analysis of the text that will run (the
-        buffer's, when given); a syntax error or an unknown step fails here,
-        before any process work."""
+        buffer's, when given); a missing file, a syntax error or an unknown step
+        fails here, before any process work."""
+        gone = self._flow_file_gone(spin_id, source)
+        if gone is not None:
+            return gone
         try:
             flow = self._flow_info(source)
         except SpinError as exc:
@@ -255,6 +315,25 @@ class SpinSession:
             )
         return flow
 
+    def _flow_file_gone(self, spin_id: str, source: str | None) -> Failed | None:
+        """A flow file deleted or renamed since the session began (the kernel
+        stays; the next spin after restoring it works)."""
+        folder = os.path.dirname(self.flow_file)
+        if not os.path.isdir(folder):
+            error = (
+                f"The folder of the flow file, {folder}, no longer exists (deleted or "
+                f"renamed?); the spin kernel runs there. Restore it, or open the flow "
+                f"where it is now."
+            )
+        elif source is None and not os.path.isfile(self.flow_file):
+            error = (
+                f"The flow file {self.flow_file} no longer exists (deleted or renamed?). "
+                f"Restore it, or spin the file under its new name."
+            )
+        else:
+            return None
+        return Failed(spin_id=spin_id, kind="setup", error=error, code="flow-file-missing")
+
     def spin(
         self,
         step: str,
@@ -267,6 +346,7 @@ class SpinSession:
         on_event: EventHandler | None = None,
         debug_port: int | None = None,
         terminal: bool = False,
+        memory_limit_mb: int | None = None,
     ) -> SpinResult:
         """Run the step's current code against a past run's inputs.
 
@@ -275,9 +355,12 @@ class SpinSession:
         any free port) makes the spin wait for a DAP debugger on 127.0.0.1 before
         the step runs; a ``debug`` event says where. ``terminal`` hands this
         process's stdin/stdout to the step, so ``breakpoint()`` and post-mortem pdb
-        on an exception work there. Bad input, a failing
+        on an exception work there. ``memory_limit_mb`` lets the step allocate at
+        most that many MB more (a MemoryError in the step, reported as a
+        ``memory`` failure); None or 0 sets no limit. Bad input, a failing
         step or a dead kernel give a result with status "failed", never an
-        exception, except for errors in the request itself (``SpinError``).
+        exception, except for errors in the request itself and a kernel that
+        cannot start (``SpinError``, e.g. ``MetaflowMissing``).
         """
         if index is not None and task is not None:
             raise SpinError("Give either index or task, not both.")
@@ -303,6 +386,7 @@ class SpinSession:
             "history_keep": self.history.keep if self.history else 0,
             "debug_port": debug_port,
             "terminal": terminal,
+            "memory_limit_mb": memory_limit_mb or None,
         }
         started = time.perf_counter()
         collected: list[Event] = []
@@ -412,11 +496,11 @@ class SpinSession:
             pass
 
     def fetch(self, spin_id: str, name: str) -> Any:
-        """The value of one output artifact of a spin (the latest spin's only)."""
+        """The value of one output artifact of a spin: from the kernel while it
+        holds the spin's values (the latest spin's), else from the spin history."""
         if self._sock is None:
-            raise SpinError(
-                f"Artifact {name!r} of spin {spin_id}: values live in the session's kernel; "
-                "read them before the session closes."
+            return self._from_history(
+                spin_id, name, "values live in the session's kernel and its history"
             )
         request_id = next(self._ids)
         with self._send_lock:
@@ -428,5 +512,13 @@ class SpinSession:
             if header.get("id") != request_id:
                 continue
             if header.get("op") == "error":
-                raise SpinError(f"Artifact {name!r} of spin {spin_id}: {header.get('error')}")
+                return self._from_history(spin_id, name, str(header.get("error")))
             return pickle.loads(payload)
+
+    def _from_history(self, spin_id: str, name: str, error: str) -> Any:
+        if self.history is not None:
+            try:
+                return self.history.load(spin_id, name)
+            except KeyError:
+                pass
+        raise SpinError(f"Artifact {name!r} of spin {spin_id}: {error}")

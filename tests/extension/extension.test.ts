@@ -134,7 +134,7 @@ describe('activate', () => {
     expect(client.serverOptions.args).toEqual(['-m', 'spinlens.cli', 'lsp']);
     expect(client.serverOptions.transport).toBe(0);
     expect(client.serverOptions.options.cwd).toBe('/work/project');
-    expect(client.clientOptions.initializationOptions).toEqual({ defaultSourceRun: null, historySize: 4, diffRows: 33 });
+    expect(client.clientOptions.initializationOptions).toEqual({ defaultSourceRun: null, historySize: 4, diffRows: 33, memoryLimitMB: 0 });
     expect(client.clientOptions.documentSelector).toEqual([{ scheme: 'file', language: 'python' }]);
     expect(mock.statusItems[0]?.text).toBe('$(debug-start) Spinlens');
   });

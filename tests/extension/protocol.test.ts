@@ -142,7 +142,7 @@ describe('docs/protocol.md', () => {
     for (const name of serverCommands) expect(Object.values(ServerCommand)).toContain(name);
     const clientCommands = new Set(doc.match(/`(spinlens\.[a-z][A-Za-z]+)`/g)?.map((m) => m.slice(1, -1)));
     for (const name of clientCommands) {
-      if (name.startsWith('spinlens.server.') || /^spinlens\.(python|defaultSourceRun|historySize|diffRows)$/.test(name)) continue;
+      if (name.startsWith('spinlens.server.') || /^spinlens\.(python|defaultSourceRun|historySize|diffRows|memoryLimitMB)$/.test(name)) continue;
       expect(Object.values(ClientCommand)).toContain(name);
     }
     expect(doc).toContain(EVENT_NOTIFICATION);

@@ -9,12 +9,15 @@ describe('settings', () => {
       defaultSourceRun: null,
       historySize: 10,
       diffRows: 20,
+      memoryLimitMB: 0,
     });
   });
 
   it('sanitizes values', () => {
     const values: Record<string, unknown> = { python: ' /x/python ', defaultSourceRun: ' 12 ', historySize: 0, diffRows: 7.9 };
-    expect(readSettings((k) => values[k])).toEqual({ python: '/x/python', defaultSourceRun: '12', historySize: 10, diffRows: 7 });
+    expect(readSettings((k) => values[k])).toEqual({ python: '/x/python', defaultSourceRun: '12', historySize: 10, diffRows: 7, memoryLimitMB: 0 });
+    expect(readSettings((k) => ({ memoryLimitMB: 512.5 })[k]).memoryLimitMB).toBe(512);
+    expect(readSettings((k) => ({ memoryLimitMB: -1 })[k]).memoryLimitMB).toBe(0);
     expect(readSettings((k) => ({ defaultSourceRun: '' })[k]).defaultSourceRun).toBeNull();
     expect(readSettings((k) => ({ historySize: 'many' })[k]).historySize).toBe(10);
   });
@@ -22,6 +25,6 @@ describe('settings', () => {
   it('sends the server exactly the protocol init options', () => {
     mock.reset();
     mock.config = { 'spinlens.python': '/p', 'spinlens.defaultSourceRun': '42', 'spinlens.historySize': 5, 'spinlens.diffRows': 30 };
-    expect(serverOptions(getSettings())).toEqual({ defaultSourceRun: '42', historySize: 5, diffRows: 30 });
+    expect(serverOptions(getSettings())).toEqual({ defaultSourceRun: '42', historySize: 5, diffRows: 30, memoryLimitMB: 0 });
   });
 });

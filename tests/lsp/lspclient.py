@@ -22,6 +22,7 @@ CANCEL = "spinlens.server.cancel"
 LIST_RUNS = "spinlens.server.listRuns"
 SET_SOURCE_RUN = "spinlens.server.setSourceRun"
 RESTART_KERNEL = "spinlens.server.restartKernel"
+DEBUG = "spinlens.server.debug"
 
 
 def file_uri(path: Path) -> str:
@@ -70,6 +71,7 @@ class SpinlensClient:
     refreshes: int = 0
     stderr: bytearray = field(default_factory=bytearray)
     versions: dict[str, int] = field(default_factory=dict)
+    python: str = sys.executable  # the interpreter that runs the server
 
     async def start(self, init_options: dict[str, Any] | None = None) -> None:
         client = self.client
@@ -94,7 +96,7 @@ class SpinlensClient:
         def on_log(params: types.LogMessageParams) -> None:
             self.logs.append(params.message)
 
-        await client.start_io(sys.executable, "-m", "spinlens.cli", "lsp", cwd=str(self.root))
+        await client.start_io(self.python, "-m", "spinlens.cli", "lsp", cwd=str(self.root))
         server = client._server
         assert server is not None and server.stderr is not None
         # Nobody else reads the server's stderr pipe; a full pipe would block it.

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,3 +120,26 @@ def assert_same(actual: Any, expected: Any, where: str = "value") -> None:
             assert_same(a, e, f"{where}[{i}]")
     else:
         assert actual == expected, f"{where}: {actual!r} != {expected!r}"
+
+
+def python_without_metaflow(folder: Path) -> Path:
+    """A venv whose Python has Spinlens and its dependencies (this interpreter's
+    packages, linked) but neither Metaflow nor pip: a user's wrong interpreter."""
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True, timeout=120
+    )
+    shadow = folder / "shadow"
+    shadow.mkdir()
+    for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
+        if not entry.name.startswith(("metaflow", "pip", "__editable__", "__pycache__")):
+            (shadow / entry.name).symlink_to(entry)
+    python = folder / "bin" / "python"
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    server = Path(__file__).resolve().parents[2] / "server"
+    Path(purelib, "spinlens.pth").write_text(f"{server}\n{shadow}\n")
+    return python

@@ -45,11 +45,18 @@ class SpinJob:
     emit: EventSink = _ignore  # gets every event, in the worker thread
     history_dir: str | None = None
     history_keep: int = 10
+    debug: bool = False  # wait for a debugger (debugpy on 127.0.0.1, any free port)
+    memory_limit_mb: int | None = None  # the step may allocate this much more; None: no limit
     cancelled: bool = False
     running: bool = False
     events: list[Event] = field(default_factory=list)
     _session: SpinSession | None = None
     _cancel_sent: bool = False
+
+    @property
+    def spin_id(self) -> str | None:
+        """The engine's id for this spin, once it has sent an event."""
+        return self.events[0].spin_id if self.events else None
 
     @property
     def terminal(self) -> Finished | Failed | None:
@@ -95,10 +102,12 @@ class SpinJob:
                 overrides=self.args.overrides,
                 source=self.source,
                 on_event=self._on_event,
+                debug_port=0 if self.debug else None,
+                memory_limit_mb=self.memory_limit_mb,
             )
         except SpinError as exc:
             if self.terminal is None:
-                self.refuse("setup", str(exc), "setup")
+                self.refuse("setup", str(exc), exc.code)
         except Exception as exc:  # a bug of ours must not take the server down
             logger.exception("spin of %s failed", self.args.step)
             if self.terminal is None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..history import DEFAULT_KEEP
 
@@ -17,6 +18,7 @@ class Settings:
     default_source_run: str | None = None  # None: the latest successful run
     history_size: int = DEFAULT_KEEP  # spins kept per step in .spinlens (0 keeps none)
     diff_rows: int = DEFAULT_DIFF_ROWS  # stored for the client; the engine bounds diffs itself
+    memory_limit_mb: int | None = None  # a step may allocate this much more; None: no limit
 
     def updated(self, payload: object) -> Settings:
         """These settings with the known keys of ``payload`` applied.
@@ -40,6 +42,9 @@ class Settings:
         rows = values.get("diffRows")
         if isinstance(rows, int) and not isinstance(rows, bool) and rows > 0:
             changes["diff_rows"] = rows
+        memory = values.get("memoryLimitMB")
+        if _whole_megabytes(memory):
+            changes["memory_limit_mb"] = int(memory) or None  # 0: no limit
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
@@ -47,10 +52,18 @@ class Settings:
             "defaultSourceRun": self.default_source_run,
             "historySize": self.history_size,
             "diffRows": self.diff_rows,
+            "memoryLimitMB": self.memory_limit_mb or 0,
         }
 
 
-_KEYS = ("defaultSourceRun", "historySize", "diffRows")
+_KEYS = ("defaultSourceRun", "historySize", "diffRows", "memoryLimitMB")
+
+
+def _whole_megabytes(value: object) -> TypeGuard[int | float]:
+    """A usable memory limit: a finite number >= 0 (editors send floats too)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return math.isfinite(value) and value >= 0
 
 
 def _run_id(value: str | int | None) -> str | None:
