@@ -37,8 +37,12 @@ test-extension: node_modules
 	npm run typecheck
 	npm test
 
+# Each benchmark rewrites its own section of bench/RESULTS.md.
 bench: $(STAMP)
 	$(BIN)/python bench/spin_vs_metaflow.py
+	$(BIN)/python bench/diff_bench.py
+	$(BIN)/python bench/lsp_bench.py
+	$(BIN)/python bench/debug_bench.py
 
 clean:
 	rm -rf $(VENV) examples/.metaflow examples/.spinlens node_modules dist bundled \

@@ -148,16 +148,16 @@ async function debugStep(ctx: CommandContext, uriArg?: unknown, stepArg?: unknow
   const target = await resolveTarget(ctx, uriArg, stepArg, flowArg);
   if (!target) return;
   await ctx.server.ready();
-  if (ctx.server.hasCommand(ServerCommand.debug)) {
-    await runSpin(ctx, target, true);
+  if (!ctx.server.hasCommand(ServerCommand.debug)) {
+    void vscode.window.showErrorMessage(
+      'Spinlens: this Spinlens server cannot debug. Update the spinlens package of the chosen Python.',
+    );
     return;
   }
-  const SPIN = 'Spin Without Breakpoints';
-  const choice = await vscode.window.showInformationMessage(
-    `Spinlens: debugging a step comes in a later release. "Spin this step" runs ${target.step} now, without breakpoints.`,
-    SPIN,
-  );
-  if (choice === SPIN) await runSpin(ctx, target);
+  // The debugger attaches on the spin's `debug` event (DebugSessions); once the
+  // debug session is over, the results are what the user looks at next.
+  const record = await runSpin(ctx, target, true);
+  ctx.panel.show(record);
 }
 
 /**
@@ -311,5 +311,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
 /** The webview's Cancel button. */
 export function cancelRecord(ctx: Pick<CommandContext, 'server'>, record: SpinRecord): void {
   if (isDone(record)) return;
-  void ctx.server.execute(ServerCommand.cancel, { uri: record.uri }).catch(() => undefined);
+  // Without an id yet the spin is still queued: cancelling the file's spins reaches it.
+  const args = record.spinId === undefined ? { uri: record.uri } : { uri: record.uri, spinId: record.spinId };
+  void ctx.server.execute(ServerCommand.cancel, args).catch(() => undefined);
 }

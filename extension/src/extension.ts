@@ -1,6 +1,7 @@
 /** Activation: wiring only. The logic lives in the modules it connects. */
 import * as vscode from 'vscode';
 import { cancelRecord, registerCommands } from './commands';
+import { DEBUG_TYPE, DebugSessions, SpinlensDebugAdapterFactory } from './debug';
 import { ResultsPanel } from './panel';
 import { onPythonEnvironmentChange } from './python';
 import { SpinlensServer } from './server';
@@ -42,6 +43,8 @@ export function activate(context: vscode.ExtensionContext): void {
     spinServer.onState((state) => statusBar.setServerState(state)),
     spinServer.onEvent(({ uri, event }) => store.route(uri, event)),
     ...registerCommands({ server: spinServer, store, panel, output }),
+    vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new SpinlensDebugAdapterFactory()),
+    new DebugSessions(store, { cancel: (record) => cancelRecord({ server: spinServer }, record), output }),
     vscode.commands.registerCommand(START_SERVER_COMMAND, () => spinServer.restart()),
     vscode.workspace.onDidChangeConfiguration((change) => {
       if (!change.affectsConfiguration(SECTION)) return;

@@ -129,7 +129,11 @@ class Printer:
             }
             waiting = f"⏸ waiting for a debugger on {event.host}:{event.port}"
             print(self.paint(waiting, "1"), file=self.err)
-            print("attach with this launch.json configuration:", file=self.err)
+            print(
+                'attach with this launch.json configuration ("type": "spinlens" '
+                "without Microsoft's Python debugger):",
+                file=self.err,
+            )
             print(json.dumps(attach, indent=2), file=self.err, flush=True)
         elif isinstance(event, events.Started):
             source = event.source

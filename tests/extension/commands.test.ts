@@ -186,9 +186,9 @@ describe('commands', () => {
     expect(t.server.calls[1]?.args).toEqual({ uri: URI, step: 'train' });
   });
 
-  it('debug: says it comes later unless the server offers it', async () => {
+  it('debug: runs spinlens.server.debug, or says the server cannot debug', async () => {
     await t.run(ClientCommand.debugStep, URI, 'train');
-    expect(mock.messages[0]?.text).toContain('later release');
+    expect(mock.messages[0]?.text).toContain('cannot debug');
     expect(t.server.calls).toEqual([]);
     t.server.debugAvailable = true;
     t.server.answers['spinlens.server.debug'] = () => ({ spinId: 'd', status: 'ok' });

@@ -16,147 +16,194 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from dapclient import DapClient
 from flowruns import FlowRun
 from spinlens import SpinSession
 from spinlens.events import DebugReady, Event
 from spinlens.session import SpinResult
 
 
-class DapClient:
-    """Just enough of the Debug Adapter Protocol to drive a debugpy session."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self.sock = socket.create_connection((host, port), timeout=60)
-        self.buffer = b""
-        self.seq = 0
-        self.events: list[dict[str, Any]] = []
-
-    def send(self, command: str, arguments: dict[str, Any] | None = None) -> int:
-        self.seq += 1
-        body = json.dumps(
-            {"seq": self.seq, "type": "request", "command": command, "arguments": arguments or {}}
-        ).encode()
-        self.sock.sendall(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        return self.seq
-
-    def _read(self) -> dict[str, Any]:
-        while b"\r\n\r\n" not in self.buffer:
-            self.buffer += self._recv()
-        header, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
-        length = int(header.split(b":")[1])
-        while len(self.buffer) < length:
-            self.buffer += self._recv()
-        message, self.buffer = self.buffer[:length], self.buffer[length:]
-        return json.loads(message)
-
-    def _recv(self) -> bytes:
-        chunk = self.sock.recv(65536)
-        if not chunk:
-            raise ConnectionError("the debug adapter closed the connection")
-        return chunk
-
-    def response(self, seq: int) -> dict[str, Any]:
-        while True:
-            message = self._read()
-            if message["type"] == "event":
-                self.events.append(message)
-            elif message["type"] == "response" and message["request_seq"] == seq:
-                assert message["success"], message
-                return message
-
-    def request(self, command: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
-        return self.response(self.send(command, arguments))
-
-    def event(self, name: str) -> dict[str, Any]:
-        for index, message in enumerate(self.events):
-            if message["event"] == name:
-                return self.events.pop(index)
-        while True:
-            message = self._read()
-            if message["type"] == "event" and message["event"] == name:
-                return message
-            if message["type"] == "event":
-                self.events.append(message)
-
-    def close(self) -> None:
-        self.sock.close()
-
-
-def _debugpy_processes() -> set[int]:
+def _children(pid: int | None) -> set[int]:
+    """Live child processes of ``pid`` (a kernel's: its spin processes)."""
     found = set()
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                cmdline = (proc / "cmdline").read_bytes()
-                status = (proc / "status").read_text()
-            except OSError:
-                continue
-            if b"debugpy" in cmdline and "zombie" not in status:
-                found.add(int(proc.name))
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, parent = stat.read_text().rsplit(")", 1)[1].split()[:2]
+        except (OSError, ValueError):
+            continue
+        if int(parent) == pid and state != "Z":
+            found.add(int(stat.parent.name))
     return found
+
+
+def _still_running(pids: set[int], limit_s: float = 10) -> set[int]:
+    deadline = time.monotonic() + limit_s
+    while (alive := {p for p in pids if Path(f"/proc/{p}").exists()}) and (
+        time.monotonic() < deadline
+    ):
+        if all("State:\tZ" in Path(f"/proc/{p}/status").read_text() for p in alive):
+            return set()  # exited, waiting to be reaped
+        time.sleep(0.1)
+    return alive
+
+
+def _accepts(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+class DebugSpin:
+    """A debug spin in a worker thread, and a DAP client attached to it."""
+
+    def __init__(self, session: SpinSession, step: str, **spin_args: Any) -> None:
+        ready: queue.Queue[DebugReady] = queue.Queue()
+        self.results: list[SpinResult] = []
+
+        def on_event(event: Event) -> None:
+            if isinstance(event, DebugReady):
+                ready.put(event)
+
+        self.thread = threading.Thread(
+            target=lambda: self.results.append(
+                session.spin(step, debug_port=0, on_event=on_event, **spin_args)
+            )
+        )
+        self.thread.start()
+        self.where = ready.get(timeout=120)
+        self.dap = DapClient(self.where.host, self.where.port)
+
+    def attach(
+        self,
+        breakpoints: dict[Path, list[int]] | None = None,
+        exceptions: tuple[str, ...] = (),
+        just_my_code: bool = False,
+    ) -> None:
+        """The handshake an editor makes: breakpoints go in before the step runs."""
+        self.dap.request(
+            "initialize", {"adapterID": "debugpy", "linesStartAt1": True, "columnsStartAt1": True}
+        )
+        attach = self.dap.send("attach", {"justMyCode": just_my_code})
+        self.dap.event("initialized")
+        for path, lines in (breakpoints or {}).items():
+            self.dap.request(
+                "setBreakpoints",
+                {"source": {"path": str(path)}, "breakpoints": [{"line": n} for n in lines]},
+            )
+        self.dap.request("setExceptionBreakpoints", {"filters": list(exceptions)})
+        self.dap.request("configurationDone")
+        self.dap.response(attach)
+
+    def top_frame(self, stopped: dict[str, Any]) -> dict[str, Any]:
+        thread = stopped["body"]["threadId"]
+        frames = self.dap.request("stackTrace", {"threadId": thread})["body"]["stackFrames"]
+        return frames[0]
+
+    def evaluate(self, frame: dict[str, Any], expression: str) -> str:
+        body = self.dap.request(
+            "evaluate", {"expression": expression, "frameId": frame["id"], "context": "repl"}
+        )["body"]
+        return str(body["result"])
+
+    def result(self) -> SpinResult:
+        self.thread.join(timeout=120)
+        self.dap.close()
+        assert self.results, "the debug spin did not end"
+        return self.results[0]
+
+
+def _line_of(path: Path, text: str) -> int:
+    return path.read_text().splitlines().index(text) + 1
 
 
 def test_breakpoint_stops_in_the_step_and_sees_its_inputs(
     flow_runs: Callable[..., FlowRun],
 ) -> None:
     run = flow_runs("foreach_flow.py")
-    line = run.file.read_text().splitlines().index("        self.mean = float(part.x.mean())") + 1
-    before = _debugpy_processes()
-    ready: queue.Queue[DebugReady] = queue.Queue()
-    results: list[SpinResult] = []
-
-    def on_event(event: Event) -> None:
-        if isinstance(event, DebugReady):
-            ready.put(event)
-
+    line = _line_of(run.file, "        self.mean = float(part.x.mean())")
     with SpinSession(run.file) as session:
-        spinning = threading.Thread(
-            target=lambda: results.append(
-                session.spin("per_group", index=1, debug_port=0, on_event=on_event)
-            )
-        )
-        spinning.start()
-        where = ready.get(timeout=120)
-        assert where.host == "127.0.0.1"  # debug ports listen on loopback only
-        dap = DapClient(where.host, where.port)
-        try:
-            dap.request(
-                "initialize",
-                {"adapterID": "debugpy", "linesStartAt1": True, "columnsStartAt1": True},
-            )
-            attach = dap.send("attach", {"justMyCode": False})
-            dap.event("initialized")
-            dap.request(
-                "setBreakpoints",
-                {"source": {"path": str(run.file)}, "breakpoints": [{"line": line}]},
-            )
-            dap.request("configurationDone")
-            dap.response(attach)
-            stopped = dap.event("stopped")
-            thread = stopped["body"]["threadId"]
-            frames = dap.request("stackTrace", {"threadId": thread})["body"]["stackFrames"]
-            assert frames[0]["line"] == line
-            assert Path(frames[0]["source"]["path"]) == run.file
+        spin = DebugSpin(session, "per_group", index=1)
+        debuggee = _children(session.kernel_pid)
+        assert spin.where.host == "127.0.0.1"  # debug ports listen on loopback only
+        spin.attach({run.file: [line]})
+        stopped = spin.dap.event("stopped")
+        frame = spin.top_frame(stopped)
+        assert frame["line"] == line
+        assert Path(frame["source"]["path"]) == run.file
+        assert spin.evaluate(frame, "self.table.shape") == "(1000, 2)"
+        assert spin.evaluate(frame, "self.input") == "1"
+        spin.dap.request("continue", {"threadId": stopped["body"]["threadId"]})
+        result = spin.result()
+        assert result.ok, result.error
+        assert result.artifacts["group"] == 1  # served from the history: no parked child
+        # The debug child exits once it has reported, and its debug port closes,
+        # while the session and its kernel stay up for the next spin.
+        assert debuggee and _still_running(debuggee) == set(), "the debuggee outlived its spin"
+        assert not _accepts(spin.where.port)
+        assert session.spin("per_group", index=0).ok
 
-            def evaluate(expression: str) -> str:
-                body = dap.request(
-                    "evaluate",
-                    {"expression": expression, "frameId": frames[0]["id"], "context": "repl"},
-                )["body"]
-                return str(body["result"])
 
-            assert evaluate("self.table.shape") == "(1000, 2)"
-            assert evaluate("self.input") == "1"
-            dap.request("continue", {"threadId": thread})
-            spinning.join(timeout=120)
-        finally:
-            dap.close()
-        assert results and results[0].ok, results and results[0].error
-        assert results[0].artifacts["group"] == 1
-    deadline = time.monotonic() + 10
-    while _debugpy_processes() - before and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert _debugpy_processes() - before == set(), "a debug adapter outlived its session"
+def test_breakpoints_in_the_users_own_modules_hit(fresh_run: Callable[..., FlowRun]) -> None:
+    run = fresh_run("linear_flow.py")
+    helper = run.folder / "scaling.py"
+    helper.write_text(
+        "def scale(numbers, by):\n    scaled = [n * by for n in numbers]\n    return scaled\n"
+    )
+    text = run.file.read_text().replace(
+        "        self.scaled = [n * self.scale for n in self.numbers]\n",
+        "        from scaling import scale\n\n"
+        "        self.scaled = scale(self.numbers, self.scale)\n",
+    )
+    with SpinSession(run.file) as session:
+        spin = DebugSpin(session, "middle", source=text)
+        spin.attach({helper: [3]}, just_my_code=True)
+        stopped = spin.dap.event("stopped")
+        frame = spin.top_frame(stopped)
+        assert (Path(frame["source"]["path"]), frame["line"]) == (helper, 3)
+        assert spin.evaluate(frame, "scaled") == "[0, 2, 4, 6, 8]"
+        spin.dap.request("continue", {"threadId": stopped["body"]["threadId"]})
+        result = spin.result()
+        assert result.ok, result.error
+        assert result.artifacts["scaled"] == [0, 2, 4, 6, 8]
+
+
+def test_an_uncaught_exception_stops_the_debugger_at_the_raise(
+    fresh_run: Callable[..., FlowRun],
+) -> None:
+    run = fresh_run("linear_flow.py")
+    raising = '        raise ValueError("scaled too far")'
+    text = run.file.read_text().replace('        print("scaled", self.scaled)\n', f"{raising}\n")
+    with SpinSession(run.file) as session:
+        spin = DebugSpin(session, "middle", source=text)
+        spin.attach(exceptions=("uncaught",), just_my_code=True)
+        stopped = spin.dap.event("stopped")
+        assert stopped["body"]["reason"] == "exception"
+        frame = spin.top_frame(stopped)
+        assert frame["line"] == text.splitlines().index(raising) + 1
+        assert Path(frame["source"]["path"]) == run.file
+        assert spin.evaluate(frame, "self.scaled") == "[0, 2, 4, 6, 8]"
+        spin.dap.request("continue", {"threadId": stopped["body"]["threadId"]})
+        result = spin.result()
+        assert result.failure is not None and result.failure.kind == "exception"
+        assert "scaled too far" in result.failure.error
+
+
+def test_stopping_the_debugger_cancels_the_spin(fresh_run: Callable[..., FlowRun]) -> None:
+    run = fresh_run("linear_flow.py")
+    line = _line_of(run.file, '        print("scaled", self.scaled)')
+    with SpinSession(run.file) as session:
+        spin = DebugSpin(session, "middle")
+        debuggee = _children(session.kernel_pid)
+        spin.attach({run.file: [line]})
+        spin.dap.event("stopped")
+        kernel = session.kernel_pid
+        spin.dap.send("disconnect", {"terminateDebuggee": True})
+        result = spin.result()
+        assert result.failure is not None and result.failure.kind == "cancelled", result.error
+        assert result.failure.error == "The debugger stopped the spin."
+        assert debuggee and _still_running(debuggee) == set()
+        assert not _accepts(spin.where.port)
+        again = session.spin("middle")
+        assert again.ok and session.kernel_pid == kernel
 
 
 def test_cli_debug_prints_an_attach_configuration_and_waits(

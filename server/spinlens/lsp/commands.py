@@ -10,7 +10,7 @@ from pygls.exceptions import JsonRpcInternalError
 
 from ..errors import SpinError
 from .jobs import SpinJob, resolve_flow
-from .payloads import SourceRunArgs, SpinArgs, UriArgs, invalid
+from .payloads import CancelArgs, SourceRunArgs, SpinArgs, UriArgs, invalid
 from .runs import list_runs
 from .spins import run_spin
 
@@ -22,10 +22,15 @@ CANCEL = "spinlens.server.cancel"
 LIST_RUNS = "spinlens.server.listRuns"
 SET_SOURCE_RUN = "spinlens.server.setSourceRun"
 RESTART_KERNEL = "spinlens.server.restartKernel"
+DEBUG = "spinlens.server.debug"
 
 
-async def spin(server: SpinlensServer, arguments: Sequence[Any]) -> dict[str, Any]:
-    args = SpinArgs.parse(SPIN, arguments)
+async def spin(
+    server: SpinlensServer, arguments: Sequence[Any], debug: bool = False
+) -> dict[str, Any]:
+    """Spin a step; with ``debug`` the spin first waits for a debugger (the
+    ``debug`` event says where), so the reply comes when the debugged spin ends."""
+    args = SpinArgs.parse(DEBUG if debug else SPIN, arguments)
     path = server.flow_path(args.uri)
     text = server.open_text(args.uri)
     job = SpinJob(
@@ -36,15 +41,17 @@ async def spin(server: SpinlensServer, arguments: Sequence[Any]) -> dict[str, An
         source=text,
         history_dir=server.history_dir(path),
         history_keep=server.settings.history_size,
+        debug=debug,
+        memory_limit_mb=server.settings.memory_limit_mb,
     )
     reply = await run_spin(server, server.kernels.for_file(path), job, args.uri)
     return reply.to_dict()
 
 
 def cancel(server: SpinlensServer, arguments: Sequence[Any]) -> dict[str, Any]:
-    args = UriArgs.parse(CANCEL, arguments)
+    args = CancelArgs.parse(CANCEL, arguments)
     kernel = server.kernels.get(server.flow_path(args.uri))
-    return {"cancelled": kernel.cancel() if kernel is not None else False}
+    return {"cancelled": kernel.cancel(args.spin_id) if kernel is not None else False}
 
 
 async def list_flow_runs(server: SpinlensServer, arguments: Sequence[Any]) -> list[dict[str, Any]]:

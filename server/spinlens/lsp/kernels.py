@@ -36,9 +36,11 @@ class FlowKernel:
                 self.session = SpinSession(self.flow_file)
             return self.session
 
-    def cancel(self) -> bool:
-        """Cancel the running spin and every queued one; True if there was any."""
-        return any([job.cancel() for job in list(self.jobs)])
+    def cancel(self, spin_id: str | None = None) -> bool:
+        """Cancel the running spin and every queued one (or only spin ``spin_id``);
+        True if there was any."""
+        jobs = [job for job in list(self.jobs) if spin_id is None or job.spin_id == spin_id]
+        return any([job.cancel() for job in jobs])
 
     def close(self) -> None:
         """Stop the kernel (blocking: it waits for the process to end)."""

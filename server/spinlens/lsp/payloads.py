@@ -46,6 +46,21 @@ class UriArgs:
 
 
 @dataclass(frozen=True)
+class CancelArgs:
+    """``{uri, spinId?}``: without ``spinId``, every spin of the file."""
+
+    uri: str
+    spin_id: str | None = None
+
+    @staticmethod
+    def parse(command: str, arguments: Sequence[Any]) -> CancelArgs:
+        data = _object(command, arguments)
+        uri = _text(command, data.get("uri"), "uri")
+        assert uri is not None
+        return CancelArgs(uri=uri, spin_id=_text(command, data.get("spinId"), "spinId", True))
+
+
+@dataclass(frozen=True)
 class SpinArgs:
     """``{uri, step, flow?, run?, index?, task?, overrides?}``."""
 

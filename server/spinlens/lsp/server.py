@@ -220,6 +220,10 @@ def build_server() -> SpinlensServer:
     async def spin(ls: SpinlensServer, *arguments: Any) -> Any:
         return await commands.spin(ls, arguments)
 
+    @server.command(commands.DEBUG)
+    async def debug(ls: SpinlensServer, *arguments: Any) -> Any:
+        return await commands.spin(ls, arguments, debug=True)
+
     @server.command(commands.CANCEL)
     def cancel(ls: SpinlensServer, *arguments: Any) -> Any:
         return commands.cancel(ls, arguments)

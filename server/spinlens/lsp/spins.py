@@ -27,7 +27,8 @@ async def run_spin(server: SpinlensServer, kernel: FlowKernel, job: SpinJob, uri
     thread (the worker hands each one over with ``call_soon_threadsafe``), so
     they keep their order and all precede the reply.
     """
-    progress = SpinProgress(server, f"Spinning {job.args.step}", on_cancel=job.cancel)
+    verb = "Debugging" if job.debug else "Spinning"
+    progress = SpinProgress(server, f"{verb} {job.args.step}", on_cancel=job.cancel)
 
     def deliver(event: Event) -> None:  # on the event loop
         server.protocol.notify(EVENT_METHOD, {"uri": uri, "event": events.to_dict(event)})

@@ -133,6 +133,11 @@ export const mock = {
   statusItems: [] as Record<string, unknown>[],
   quickPickAnswer: undefined as unknown,
   quickPicks: [] as { items: unknown[]; options: unknown }[],
+  /** Debug sessions asked for with debug.startDebugging, and its answer. */
+  debugStarts: [] as { folder: unknown; configuration: Record<string, unknown> }[],
+  debugStartAnswer: true as boolean | Error,
+  debugFactories: new Map<string, unknown>(),
+  debugTerminated: new EventEmitter<{ configuration: Record<string, unknown> }>(),
   reset(): void {
     this.config = {};
     this.extensions = {};
@@ -146,6 +151,10 @@ export const mock = {
     this.statusItems = [];
     this.quickPickAnswer = undefined;
     this.quickPicks = [];
+    this.debugStarts = [];
+    this.debugStartAnswer = true;
+    this.debugFactories = new Map();
+    this.debugTerminated = new EventEmitter();
   },
 };
 
@@ -257,4 +266,25 @@ export const commands = {
   },
   executeCommand: (name: string, ...args: unknown[]): Promise<unknown> =>
     Promise.resolve(mock.commands.get(name)?.(...args)),
+};
+
+export class DebugAdapterServer {
+  constructor(
+    readonly port: number,
+    readonly host?: string,
+  ) {}
+}
+
+export const debug = {
+  registerDebugAdapterDescriptorFactory: (type: string, factory: unknown): Disposable => {
+    mock.debugFactories.set(type, factory);
+    return new Disposable(() => mock.debugFactories.delete(type));
+  },
+  startDebugging: (folder: unknown, configuration: Record<string, unknown>): Promise<boolean> => {
+    mock.debugStarts.push({ folder, configuration });
+    const answer = mock.debugStartAnswer;
+    return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
+  },
+  onDidTerminateDebugSession: (listener: (session: { configuration: Record<string, unknown> }) => void): Disposable =>
+    mock.debugTerminated.event(listener),
 };
