@@ -17,6 +17,7 @@ import inspect
 import os
 import pdb
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -203,6 +204,23 @@ def open_terminal(fds: list[int]) -> Terminal | None:
     return os.fdopen(fds[0], "r"), os.fdopen(fds[1], "w")
 
 
+def _end_when_detached(connected: Callable[[], bool], every_s: float = 0.05) -> None:
+    """Stopping a debugger that attached detaches it (DAP ``disconnect``) and lets
+    the step run on; the user meant to stop the spin. End this process then: the
+    kernel reports a debug spin that exits without a result as cancelled."""
+
+    def watch() -> None:
+        while connected():
+            time.sleep(every_s)
+        os._exit(0)
+
+    watcher = threading.Thread(target=watch, name="spinlens-debugger-watch", daemon=True)
+    # Neither traced nor listed by the debugger: it is ours, not the step's.
+    watcher.pydev_do_not_trace = True  # type: ignore[attr-defined]
+    watcher.is_pydev_daemon_thread = True  # type: ignore[attr-defined]
+    watcher.start()
+
+
 class StepRun:
     """State of the one step this child runs."""
 
@@ -381,6 +399,7 @@ class StepRun:
         host, bound = debugpy.listen(("127.0.0.1", port), in_process_debug_adapter=True)
         self.emit(events.DebugReady(spin_id=self.spec.spin_id, host=host, port=bound))
         debugpy.wait_for_client()
+        _end_when_detached(debugpy.is_client_connected)
 
     def _previous_spin(self) -> tuple[SpinRecord | None, Path | None]:
         """The latest successful spin of the same source task, the third baseline."""

@@ -178,4 +178,23 @@ describe('Debug this step in a real VS Code (code-server)', { timeout: 300_000 }
     log(`after: kernel ${leftover.now.kernels}, its children ${leftover.now.children}`);
     assert.equal(leftover.now.kernels.length, 1, 'the warm kernel is still up');
   }));
+
+  it('stopping the debugger (Shift+F5) cancels the spin; the panel says so', { timeout: 120_000 }, g('debug-stop', async () => {
+    const page = editor.page;
+    await editor.focusEditor(FLOW);
+    await editor.reveal(trainLens + 4);
+    await editor.clickLensAbove('Debug this step', trainLens); // the breakpoint is still set
+    await page.locator('.codicon-debug-stackframe').first().waitFor({ timeout: 90_000 });
+    const stopped = spinProcesses();
+    await page.keyboard.press('Shift+F5');
+    await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 });
+    const frame = await editor.frameWith(STATUS, { timeout: 30_000, what: 'the results panel' });
+    const status = await waitFor(async () => ((await statusText(frame)).match(/\bcancelled\b/i) ? statusText(frame) : null), {
+      timeout: 30_000,
+      what: 'the panel to say the debug spin was cancelled',
+    });
+    log(`panel status after Shift+F5: ${status}`);
+    await waitFor(() => stopped.children.every((p) => !alive(p)), { timeout: 15_000, what: 'the debuggee to end' });
+    assert.equal(spinProcesses().kernels.length, 1, 'the warm kernel is still up');
+  }));
 });

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from dapclient import DapClient
 from flowruns import FlowRun
 from spinlens import SpinSession
@@ -187,7 +189,12 @@ def test_an_uncaught_exception_stops_the_debugger_at_the_raise(
         assert "scaled too far" in result.failure.error
 
 
-def test_stopping_the_debugger_cancels_the_spin(fresh_run: Callable[..., FlowRun]) -> None:
+@pytest.mark.parametrize("terminate", [False, True], ids=["detach", "terminate"])
+def test_stopping_the_debugger_cancels_the_spin(
+    fresh_run: Callable[..., FlowRun], terminate: bool
+) -> None:
+    """VS Code's Stop detaches from an attached process (``disconnect``); other
+    clients may end it (``terminateDebuggee``). Either way the spin is cancelled."""
     run = fresh_run("linear_flow.py")
     line = _line_of(run.file, '        print("scaled", self.scaled)')
     with SpinSession(run.file) as session:
@@ -196,7 +203,7 @@ def test_stopping_the_debugger_cancels_the_spin(fresh_run: Callable[..., FlowRun
         spin.attach({run.file: [line]})
         spin.dap.event("stopped")
         kernel = session.kernel_pid
-        spin.dap.send("disconnect", {"terminateDebuggee": True})
+        spin.dap.send("disconnect", {"terminateDebuggee": terminate})
         result = spin.result()
         assert result.failure is not None and result.failure.kind == "cancelled", result.error
         assert result.failure.error == "The debugger stopped the spin."
