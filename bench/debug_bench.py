@@ -61,18 +61,6 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def attach(dap: DapClient, flow_file: Path, line: int, config: dict[str, object]) -> None:
-    """initialize, attach, breakpoints, configurationDone: an editor's handshake."""
-    dap.request("initialize", {"adapterID": "debugpy", "linesStartAt1": True})
-    attach_seq = dap.send("attach", config)
-    dap.event("initialized")
-    dap.request(
-        "setBreakpoints", {"source": {"path": str(flow_file)}, "breakpoints": [{"line": line}]}
-    )
-    dap.request("configurationDone")
-    dap.response(attach_seq)
-
-
 def continue_all(dap: DapClient, stopped: dict[str, object]) -> None:
     body = stopped["body"]
     assert isinstance(body, dict)
@@ -102,7 +90,8 @@ async def spinlens_rounds(folder: Path, line: int, rounds: int) -> dict[str, lis
             dap = DapClient(event["host"], event["port"])
             try:
                 config = {"justMyCode": True}
-                await asyncio.to_thread(attach, dap, flow_file.resolve(), line, config)
+                breakpoints = {flow_file.resolve(): [line]}
+                await asyncio.to_thread(dap.attach, config, breakpoints)
                 stopped = await asyncio.to_thread(dap.event, "stopped")
                 stopped_at = time.perf_counter()
                 await asyncio.to_thread(continue_all, dap, stopped)
@@ -132,11 +121,11 @@ def metaflow_round(folder: Path, line: int) -> float:
     child: DapClient | None = None
     try:
         parent = _connect(port, proc)
-        attach(parent, folder / FLOW, line, {"justMyCode": True, "subProcess": True})
+        parent.attach({"justMyCode": True, "subProcess": True}, {folder / FLOW: [line]})
         announced = parent.event("debugpyAttach")  # the step's process started
         child = DapClient("127.0.0.1", port)
         config = dict(announced["body"])
-        attach(child, folder / FLOW, line, config)
+        child.attach(config, {folder / FLOW: [line]})
         stopped = child.event("stopped")
         stopped_at = time.perf_counter()
         continue_all(child, stopped)

@@ -4,6 +4,7 @@ client, and a real DAP client attached where the ``debug`` event says."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from dapclient import DapClient
@@ -21,14 +22,7 @@ def _debug_event(client: SpinlensClient) -> dict[str, Any] | None:
 def _attach(event: dict[str, Any], breakpoint_file: str, line: int) -> tuple[DapClient, int]:
     """Attach as an editor does; return the client and the stopped thread."""
     dap = DapClient(event["host"], event["port"])
-    dap.request("initialize", {"adapterID": "debugpy", "linesStartAt1": True})
-    attach = dap.send("attach", {"justMyCode": True})
-    dap.event("initialized")
-    dap.request(
-        "setBreakpoints", {"source": {"path": breakpoint_file}, "breakpoints": [{"line": line}]}
-    )
-    dap.request("configurationDone")
-    dap.response(attach)
+    dap.attach({"justMyCode": True}, {Path(breakpoint_file): [line]})
     stopped = dap.event("stopped")
     return dap, stopped["body"]["threadId"]
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 
@@ -66,6 +68,29 @@ class DapClient:
             self.events.append(message)
         elif message["type"] == "response":
             self.responses[message["request_seq"]] = message
+
+    def attach(
+        self,
+        config: dict[str, Any],
+        breakpoints: Mapping[Path, Iterable[int]] | None = None,
+        exceptions: Sequence[str] | None = None,
+    ) -> None:
+        """An editor's handshake with a waiting debuggee: breakpoints (and which
+        exceptions stop) go in before ``configurationDone`` lets the step run."""
+        self.request(
+            "initialize", {"adapterID": "debugpy", "linesStartAt1": True, "columnsStartAt1": True}
+        )
+        attach = self.send("attach", config)
+        self.event("initialized")
+        for path, lines in (breakpoints or {}).items():
+            self.request(
+                "setBreakpoints",
+                {"source": {"path": str(path)}, "breakpoints": [{"line": n} for n in lines]},
+            )
+        if exceptions is not None:
+            self.request("setExceptionBreakpoints", {"filters": list(exceptions)})
+        self.request("configurationDone")
+        self.response(attach)
 
     def close(self) -> None:
         self.sock.close()

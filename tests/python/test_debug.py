@@ -80,20 +80,7 @@ class DebugSpin:
         exceptions: tuple[str, ...] = (),
         just_my_code: bool = False,
     ) -> None:
-        """The handshake an editor makes: breakpoints go in before the step runs."""
-        self.dap.request(
-            "initialize", {"adapterID": "debugpy", "linesStartAt1": True, "columnsStartAt1": True}
-        )
-        attach = self.dap.send("attach", {"justMyCode": just_my_code})
-        self.dap.event("initialized")
-        for path, lines in (breakpoints or {}).items():
-            self.dap.request(
-                "setBreakpoints",
-                {"source": {"path": str(path)}, "breakpoints": [{"line": n} for n in lines]},
-            )
-        self.dap.request("setExceptionBreakpoints", {"filters": list(exceptions)})
-        self.dap.request("configurationDone")
-        self.dap.response(attach)
+        self.dap.attach({"justMyCode": just_my_code}, breakpoints, exceptions)
 
     def top_frame(self, stopped: dict[str, Any]) -> dict[str, Any]:
         thread = stopped["body"]["threadId"]
@@ -237,11 +224,7 @@ def test_cli_debug_prints_an_attach_configuration_and_waits(
         assert proc.poll() is None  # waiting for the debugger, the step not run yet
         dap = DapClient(config["connect"]["host"], config["connect"]["port"])
         try:
-            dap.request("initialize", {"adapterID": "debugpy"})
-            attach = dap.send("attach", {"justMyCode": False})
-            dap.event("initialized")
-            dap.request("configurationDone")
-            dap.response(attach)
+            dap.attach({"justMyCode": False})
             out, _ = proc.communicate(timeout=120)
         finally:
             dap.close()

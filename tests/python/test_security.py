@@ -146,19 +146,6 @@ def describe(listeners: dict[int, list[Listener]]) -> str:
     )
 
 
-def release(host: str, port: int) -> None:
-    """Attach as a DAP client and let the step run (nothing stops it: no breakpoints)."""
-    dap = DapClient(host, port)
-    try:
-        dap.request("initialize", {"adapterID": "debugpy"})
-        attach = dap.send("attach", {"justMyCode": False})
-        dap.event("initialized")
-        dap.request("configurationDone")
-        dap.response(attach)
-    finally:
-        dap.close()
-
-
 def test_the_listener_reader_sees_sockets_on_any_address() -> None:
     """The reader itself: it reports wildcard listeners as such (so the tests below
     would see a server bound to 0.0.0.0 or ::), and only listening sockets."""
@@ -251,8 +238,13 @@ def test_cli_debug_with_a_port_binds_it_on_loopback(flow_runs: Callable[..., Flo
             assert Listener(_owner(found, port), LOOPBACK, port) in everything, report
             assert {lst.host for lst in everything} == {LOOPBACK}, report
         finally:
-            release(LOOPBACK, port)
-        out, _ = proc.communicate(timeout=120)
+            # Let the step run; stay attached until it ends (detaching cancels it).
+            dap = DapClient(LOOPBACK, port)
+            dap.attach({"justMyCode": False})
+        try:
+            out, _ = proc.communicate(timeout=120)
+        finally:
+            dap.close()
     finally:
         if proc.poll() is None:
             proc.kill()
