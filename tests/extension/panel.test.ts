@@ -1,36 +1,20 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type * as vscode from 'vscode';
-import { ResultsPanel } from '../../extension/src/panel';
 import { type SpinEvent, normalizeEvent } from '../../extension/src/protocol';
-import { type SpinRecord, SpinStore } from '../../extension/src/spins';
 import { loadFixtures } from './fixtures';
-import { type FakePanel, Uri, mock, window } from './mocks/vscode';
+import { Uri, mock } from './mocks/vscode';
+import { panelHost } from './panelHost';
 
 const fixtures = loadFixtures();
 const URI = 'file:///work/project/flows/training_flow.py';
 const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 function setup() {
-  mock.reset();
-  mock.workspaceFolders = [{ uri: Uri.file('/work/project'), name: 'project', index: 0 }];
-  const store = new SpinStore();
-  const cancelled: SpinRecord[] = [];
-  const out = window.createOutputChannel('Spinlens');
-  const panel = new ResultsPanel(
-    Uri.file('/ext') as unknown as vscode.Uri,
-    store,
-    { cancel: (r) => cancelled.push(r), diffRows: () => 7 },
-    out as unknown as vscode.OutputChannel,
-  );
-  const fake = (): FakePanel => {
-    const p = mock.panels.at(-1);
-    if (!p) throw new Error('no panel');
-    return p;
-  };
+  const host = panelHost();
+  const { store } = host;
   const route = (stream: keyof typeof fixtures): void => {
     for (const e of fixtures[stream]) store.route(URI, normalizeEvent(e as unknown as SpinEvent));
   };
-  return { store, panel, cancelled, out, fake, route };
+  return { ...host, route };
 }
 
 describe('ResultsPanel', () => {

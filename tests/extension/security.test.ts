@@ -8,12 +8,10 @@ import * as path from 'node:path';
 import { JSDOM } from 'jsdom';
 import * as ts from 'typescript';
 import { type MockInstance, beforeEach, describe, expect, it, vi } from 'vitest';
-import type * as vscode from 'vscode';
-import { ResultsPanel } from '../../extension/src/panel';
-import { type SpinRecord, SpinStore } from '../../extension/src/spins';
 import { repoFile } from './fixtures';
 import * as vscodeMock from './mocks/vscode';
-import { type FakePanel, Uri, mock, window } from './mocks/vscode';
+import { mock } from './mocks/vscode';
+import { panelHost } from './panelHost';
 
 const ROOT = '/work/project';
 const FLOW = `${ROOT}/flows/training_flow.py`;
@@ -35,24 +33,8 @@ vi.mock('node:child_process', () => trapChildProcess());
 vi.mock('child_process', () => trapChildProcess());
 
 function setup() {
-  mock.reset();
   spawned.length = 0;
-  mock.workspaceFolders = [{ uri: Uri.file(ROOT), name: 'project', index: 0 }];
-  const store = new SpinStore();
-  const cancelled: SpinRecord[] = [];
-  const out = window.createOutputChannel('Spinlens');
-  const panel = new ResultsPanel(
-    Uri.file('/ext') as unknown as vscode.Uri,
-    store,
-    { cancel: (r) => cancelled.push(r), diffRows: () => 7 },
-    out as unknown as vscode.OutputChannel,
-  );
-  const fake = (): FakePanel => {
-    const p = mock.panels.at(-1);
-    if (!p) throw new Error('no panel');
-    return p;
-  };
-  return { store, panel, cancelled, out, fake };
+  return panelHost(ROOT);
 }
 
 // ---- CSP --------------------------------------------------------------------------
