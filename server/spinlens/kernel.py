@@ -481,15 +481,11 @@ def _child_main(
     except StepFailed as failed:
         sys.stdout.flush()
         sys.stderr.flush()
-        run.record_failure(failed.failure)
+        run.record_failure(failed.failure)  # may print (a full disk): before the pipes close
         _end_output()
         emit(failed.failure)
         return
-    sys.stdout.flush()
-    sys.stderr.flush()
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
+    _end_output()
     emit(finished)
     if spec.debug_port is not None:
         return  # exiting ends the debug session (see Kernel._watch)
