@@ -6,6 +6,7 @@
  * shell command. A file it asks to open must be inside the workspace or be the
  * spun flow file.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SpinEvent } from './protocol';
 
@@ -75,5 +76,16 @@ export function isFileAllowed(
   if (!path.isAbsolute(file) || file.includes('\0')) return false;
   const resolved = path.resolve(file);
   if (allowedFiles.some((allowed) => path.resolve(allowed) === resolved)) return true;
-  return workspaceRoots.some((root) => isInside(resolved, root));
+  // A symlink inside the workspace may lead anywhere: judge where it leads too.
+  const real = realPath(resolved);
+  return workspaceRoots.some((root) => isInside(resolved, root) && isInside(real, realPath(root)));
+}
+
+/** `p` with its symlinks resolved; `p` itself when it does not exist. */
+function realPath(p: string): string {
+  try {
+    return fs.realpathSync.native(p);
+  } catch {
+    return p;
+  }
 }

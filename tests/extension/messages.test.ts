@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isFileAllowed, parseWebviewMessage } from '../../extension/src/messages';
 
@@ -80,6 +83,23 @@ describe('isFileAllowed', () => {
     expect(isFileAllowed(flow, roots, [flow])).toBe(true);
     expect(isFileAllowed('/tmp/elsewhere/other.py', roots, [flow])).toBe(false);
     expect(isFileAllowed('/tmp/elsewhere/./flow.py', [], [flow])).toBe(true);
+  });
+
+  it('judges a symlink by where it leads', () => {
+    const base = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'spinlens-links-')));
+    try {
+      const root = path.join(base, 'project');
+      mkdirSync(root);
+      writeFileSync(path.join(base, 'secret.txt'), 'outside');
+      writeFileSync(path.join(root, 'flow.py'), 'inside');
+      symlinkSync(path.join(base, 'secret.txt'), path.join(root, 'leak.txt'));
+      symlinkSync(path.join(root, 'flow.py'), path.join(root, 'alias.py'));
+      expect(isFileAllowed(path.join(root, 'leak.txt'), [root], [])).toBe(false);
+      expect(isFileAllowed(path.join(root, 'alias.py'), [root], [])).toBe(true);
+      expect(isFileAllowed(path.join(root, 'flow.py'), [root], [])).toBe(true);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 
   it('allows nothing without roots or files', () => {
