@@ -356,7 +356,8 @@ class Kernel:
                     terminal = header["event"]
             if self.sock in readable and terminal is None:
                 request = self._receive()
-                if request is None:  # the session went away mid-spin
+                if request is None or request.get("op") == "shutdown":
+                    # The session is going away mid-spin: do not wait for the step.
                     child.kill()
                     child.reap()
                     child.close()

@@ -150,6 +150,33 @@ def test_endless_loop_is_cancelled_promptly(
     kernel.assert_kept()
 
 
+def test_closing_the_session_mid_spin_ends_it_at_once(fault_run: FlowRun) -> None:
+    """Closing a session (an editor quitting, Ctrl-C in `watch`) while a step loops
+    ends the spin's process and the kernel without waiting for the step."""
+    source, _ = work_with(fault_run, 'print("looping", flush=True)', "while True:", "    pass")
+    looping = Waiter("looping")
+    session = SpinSession(fault_run.file)
+    thread, _ = spin_in_thread(session, looping.on_log, source=source)
+    assert looping.found.wait(60), "the step never started looping"
+    kernel = session.kernel_pid
+    asked = time.perf_counter()
+    session.close()
+    took = time.perf_counter() - asked
+    print(f"close took {took * 1000:.0f} ms")
+    thread.join(30)
+    assert not thread.is_alive()
+    # The session gives a kernel 5 s to exit before killing it: this one exits by itself.
+    assert took < 4, f"close waited {took:.1f} s for the looping step"
+    assert kernel is not None and not _alive(kernel)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+
+
 def test_memory_limit_turns_a_runaway_allocation_into_a_clear_failure(
     fault_run: FlowRun, kernel: Kernel
 ) -> None:
