@@ -40,7 +40,7 @@ from .inputs import InputStore
 from .ipc import ChannelClosed, recv_frame, recv_frame_with_fds, send_frame
 from .limits import LogBudget
 from .metaflow_env import ensure_user
-from .resolve import Resolved, Target, resolve
+from .resolve import Resolved, Target, latest_successful_run, resolve
 from .step_runner import SpinSpec, StepFailed, StepRun, open_terminal
 
 _READ_CHUNK = 1 << 16
@@ -171,7 +171,7 @@ class Kernel:
 
     # -- inputs ---------------------------------------------------------------
     def _prepare(self, target: Target, progress: Any) -> tuple[Resolved, bool]:
-        if self.loaded and self.loaded[0] == target:
+        if self.loaded and self.loaded[0] == target and _still_current(*self.loaded):
             return self.loaded[1], True
         progress(f"resolving inputs of {target.flow}.{target.step}")
         resolved = resolve(target)
@@ -240,6 +240,9 @@ class Kernel:
                 )
             )
             return
+        if child is not None and not warm:  # the spare holds the inputs of an older run
+            self._end(child)
+            child = None
         prepare_s = time.perf_counter() - prepare_started
         emit(
             events.Started(
@@ -443,6 +446,14 @@ def _end_output() -> None:
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     os.close(devnull)
+
+
+def _still_current(target: Target, resolved: Resolved) -> bool:
+    """Inputs of "the latest successful run" go stale when a newer run succeeds
+    (the user ran the flow again); a spin that named its run keeps them."""
+    if target.run is not None:
+        return True
+    return latest_successful_run(target.flow) == resolved.source.run_id
 
 
 def _child_main(

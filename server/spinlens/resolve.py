@@ -144,6 +144,12 @@ def _find_run(flow: str, run_id: str | None) -> Run:
     raise NoSuccessfulRun(flow, latest)
 
 
+def latest_successful_run(flow: str) -> str:
+    """The run a spin that names none takes now: a newer one may have finished
+    since a kernel loaded its inputs."""
+    return str(_find_run(flow, None).id)
+
+
 def _foreach_path(task: Task) -> tuple[int, ...]:
     try:
         return tuple(frame.index for frame in task["_foreach_stack"].data)

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flowruns import FlowRun, run_flow
-from spinlens import SpinSession
+from spinlens import SpinResult, SpinSession
+from spinlens.events import Started
 
 
 def _edit(path: Path, old: str, new: str) -> str:
@@ -222,6 +223,30 @@ def test_artifact_that_cannot_unpickle_names_itself(tmp_path: Path) -> None:
         result = session.spin("end")
     assert not result.ok
     assert "'shape'" in result.error and "No module named 'shapes'" in result.error
+
+
+def _started(result: SpinResult) -> Started:
+    return next(e for e in result.events if isinstance(e, Started))
+
+
+def test_a_newer_run_is_picked_up_by_the_warm_kernel(fresh_run: Callable[..., FlowRun]) -> None:
+    first = fresh_run("linear_flow.py", "--scale", "3")
+    with SpinSession(first.file) as session:
+        before = session.spin("middle")
+        assert before.ok and before.source is not None
+        assert before.source.run_id == first.run_id
+        assert _started(session.spin("middle")).warm
+        # The user runs the flow again, with other parameters: spins follow.
+        second = run_flow(first.folder, "linear_flow.py", "--scale", "5")
+        assert second.run_id != first.run_id
+        after = session.spin("middle")
+        assert after.ok, after.error
+        assert after.source is not None and after.source.run_id == second.run_id
+        assert not _started(after).warm
+        assert after.artifacts["scaled"] == [0, 5, 10, 15, 20]
+        # A spin that names its run keeps that run's inputs.
+        pinned = session.spin("middle", run=first.run_id)
+        assert pinned.artifacts["scaled"] == [0, 3, 6, 9, 12]
 
 
 def test_killed_kernel_is_replaced(flow_runs: Callable[..., FlowRun]) -> None:
