@@ -127,7 +127,8 @@ class History:
     def begin(self, flow: str, step: str, spin_id: str) -> SpinWriter:
         return SpinWriter(self, flow, step, spin_id)
 
-    def _folders(self, flow: str, step: str) -> list[Path]:
+    def _committed(self, flow: str, step: str) -> list[tuple[SpinRecord, Path]]:
+        """Committed spins of a step with their folders, newest first."""
         folder = self.step_dir(flow, step)
         if not folder.is_dir():
             return []
@@ -138,15 +139,17 @@ class History:
             for p in folder.iterdir()
             if not p.name.startswith(_TEMP_PREFIX) and (p / "manifest.json").is_file()
         ]
-        return sorted(done, key=lambda p: p.name, reverse=True)  # ids start with the time
+        records = [(self._read(p), p) for p in done]
+        # Ids start with the time to the second; two spins in one second are told
+        # apart by when they were made.
+        return sorted(records, key=lambda rp: (rp[0].created, rp[1].name), reverse=True)
 
     def spins(self, flow: str, step: str) -> list[SpinRecord]:
         """Committed spins of a step, newest first."""
-        return [record for record, _ in self.spins_with_folders(flow, step)]
+        return [record for record, _ in self._committed(flow, step)]
 
     def spins_with_folders(self, flow: str, step: str) -> Iterator[tuple[SpinRecord, Path]]:
-        for folder in self._folders(flow, step):
-            yield self._read(folder), folder
+        yield from self._committed(flow, step)
 
     def find(self, spin_id: str) -> tuple[SpinRecord, Path]:
         for folder in self.root.glob(f"*/*/{spin_id}*"):
@@ -169,7 +172,7 @@ class History:
 
     def prune(self, flow: str, step: str) -> None:
         """Keep the newest ``keep`` spins; clear temporary folders of dead spins."""
-        for old in self._folders(flow, step)[self.keep :]:
+        for _, old in self._committed(flow, step)[self.keep :]:
             shutil.rmtree(old, ignore_errors=True)
         for temp in self.step_dir(flow, step).glob(f"{_TEMP_PREFIX}*"):
             pid = temp.name.rsplit("-", 1)[-1]

@@ -147,6 +147,21 @@ def test_records_are_atomic_and_bounded(tmp_path: Path) -> None:
         history.load("2026-05", "y")
 
 
+def test_spins_in_the_same_second_are_ordered_by_when_they_were_made(tmp_path: Path) -> None:
+    history = History(tmp_path, keep=2)
+    # Ids share the second; their random tails sort the other way round.
+    for spin_id, created in (("20261127-170109-ffffff", 1.0), ("20261127-170109-000000", 2.0)):
+        history.begin("F", "s", spin_id).commit(_record(spin_id, created))
+    assert [r.id for r in history.spins("F", "s")] == [
+        "20261127-170109-000000",
+        "20261127-170109-ffffff",
+    ]
+    late = "20261127-170109-000001"  # committed last, but made before the others
+    history.begin("F", "s", late).commit(_record(late, 0.5))
+    # keep=2 drops the one made first, whatever its id.
+    assert [r.created for r in history.spins("F", "s")] == [2.0, 1.0]
+
+
 @pytest.fixture(scope="module")
 def example_run(tmp_path_factory: pytest.TempPathFactory) -> FlowRun:
     """The bundled example flow, run small."""
