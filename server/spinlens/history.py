@@ -9,6 +9,7 @@ task they came from, not copied. The last ``keep`` spins per step are kept.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -22,6 +23,7 @@ from .storage import StoredValue, read_value, write_value
 HISTORY_DIR = ".spinlens"
 DEFAULT_KEEP = 10
 _TEMP_PREFIX = ".incomplete-"
+_ID_SECOND = len("20261127-170109")  # a spin id's time, to the second
 
 
 @dataclass(frozen=True)
@@ -127,8 +129,8 @@ class History:
     def begin(self, flow: str, step: str, spin_id: str) -> SpinWriter:
         return SpinWriter(self, flow, step, spin_id)
 
-    def _committed(self, flow: str, step: str) -> list[tuple[SpinRecord, Path]]:
-        """Committed spins of a step with their folders, newest first."""
+    def _folders(self, flow: str, step: str) -> list[Path]:
+        """Folders of the committed spins of a step, newest first."""
         folder = self.step_dir(flow, step)
         if not folder.is_dir():
             return []
@@ -139,17 +141,27 @@ class History:
             for p in folder.iterdir()
             if not p.name.startswith(_TEMP_PREFIX) and (p / "manifest.json").is_file()
         ]
-        records = [(self._read(p), p) for p in done]
-        # Ids start with the time to the second; two spins in one second are told
-        # apart by when they were made.
-        return sorted(records, key=lambda rp: (rp[0].created, rp[1].name), reverse=True)
+        done.sort(key=lambda p: p.name, reverse=True)  # ids start with the time, to the second
+        return self._order_same_second(done)
+
+    def _order_same_second(self, folders: list[Path]) -> list[Path]:
+        """Spins made in the same second, newest first by their manifests (the
+        ids' random tails would order them by chance); others need no reading."""
+        ordered: list[Path] = []
+        for _, same in itertools.groupby(folders, key=lambda p: p.name[:_ID_SECOND]):
+            group = list(same)
+            if len(group) > 1:
+                group.sort(key=lambda p: self._read(p).created, reverse=True)
+            ordered.extend(group)
+        return ordered
 
     def spins(self, flow: str, step: str) -> list[SpinRecord]:
         """Committed spins of a step, newest first."""
-        return [record for record, _ in self._committed(flow, step)]
+        return [record for record, _ in self.spins_with_folders(flow, step)]
 
     def spins_with_folders(self, flow: str, step: str) -> Iterator[tuple[SpinRecord, Path]]:
-        yield from self._committed(flow, step)
+        for folder in self._folders(flow, step):
+            yield self._read(folder), folder
 
     def find(self, spin_id: str) -> tuple[SpinRecord, Path]:
         for folder in self.root.glob(f"*/*/{spin_id}*"):
@@ -172,7 +184,7 @@ class History:
 
     def prune(self, flow: str, step: str) -> None:
         """Keep the newest ``keep`` spins; clear temporary folders of dead spins."""
-        for _, old in self._committed(flow, step)[self.keep :]:
+        for old in self._folders(flow, step)[self.keep :]:
             shutil.rmtree(old, ignore_errors=True)
         for temp in self.step_dir(flow, step).glob(f"{_TEMP_PREFIX}*"):
             pid = temp.name.rsplit("-", 1)[-1]
