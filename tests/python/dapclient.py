@@ -6,7 +6,7 @@ import json
 import socket
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 
 class DapClient:
@@ -94,3 +94,14 @@ class DapClient:
 
     def close(self) -> None:
         self.sock.close()
+
+
+def read_attach_configuration(stream: IO[str]) -> dict[str, Any]:
+    """The attach configuration ``spinlens spin --debug`` prints (on stderr) before
+    it waits for a debugger."""
+    lines: list[str] = []
+    while not any(line.startswith("}") for line in lines):
+        line = stream.readline()
+        assert line, "the CLI ended before printing an attach configuration:\n" + "".join(lines)
+        lines.append(line)
+    return json.loads("".join(lines[lines.index("{\n") :]))

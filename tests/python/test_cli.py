@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -13,27 +12,13 @@ from pathlib import Path
 from typing import IO
 
 from flowruns import FlowRun
+from procs import mentioning
 
 CLI = [sys.executable, "-m", "spinlens.cli"]
 
 
 def _spinlens(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
-
-
-def _processes_mentioning(text: str) -> list[int]:
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit() or int(proc.name) == os.getpid():
-            continue
-        try:
-            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            state = (proc / "status").read_text()
-        except OSError:
-            continue
-        if text in cmdline and "zombie" not in state:
-            found.append(int(proc.name))
-    return found
 
 
 def _read_until(stream: IO[str], predicate: Callable[[str], bool], limit_s: float = 60) -> str:
@@ -133,9 +118,9 @@ def test_ctrl_c_cancels_promptly_and_leaves_nothing_running(
     assert elapsed < 2, f"cancelling took {elapsed:.2f} s"
     print(f"Ctrl-C to exit: {elapsed * 1000:.0f} ms")
     deadline = time.monotonic() + 5
-    while _processes_mentioning(str(run.file)) and time.monotonic() < deadline:
+    while mentioning(str(run.file)) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert _processes_mentioning(str(run.file)) == []
+    assert mentioning(str(run.file)) == []
 
 
 def test_watch_respins_on_save(fresh_run: Callable[..., FlowRun]) -> None:

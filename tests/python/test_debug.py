@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import pty
 import queue
@@ -18,35 +17,12 @@ from typing import Any
 
 import pytest
 
-from dapclient import DapClient
+from dapclient import DapClient, read_attach_configuration
 from flowruns import FlowRun
+from procs import children, still_running
 from spinlens import SpinSession
 from spinlens.events import DebugReady, Event
 from spinlens.session import SpinResult
-
-
-def _children(pid: int | None) -> set[int]:
-    """Live child processes of ``pid`` (a kernel's: its spin processes)."""
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            state, parent = stat.read_text().rsplit(")", 1)[1].split()[:2]
-        except (OSError, ValueError):
-            continue
-        if int(parent) == pid and state != "Z":
-            found.add(int(stat.parent.name))
-    return found
-
-
-def _still_running(pids: set[int], limit_s: float = 10) -> set[int]:
-    deadline = time.monotonic() + limit_s
-    while (alive := {p for p in pids if Path(f"/proc/{p}").exists()}) and (
-        time.monotonic() < deadline
-    ):
-        if all("State:\tZ" in Path(f"/proc/{p}/status").read_text() for p in alive):
-            return set()  # exited, waiting to be reaped
-        time.sleep(0.1)
-    return alive
 
 
 def _accepts(port: int) -> bool:
@@ -111,7 +87,7 @@ def test_breakpoint_stops_in_the_step_and_sees_its_inputs(
     line = _line_of(run.file, "        self.mean = float(part.x.mean())")
     with SpinSession(run.file) as session:
         spin = DebugSpin(session, "per_group", index=1)
-        debuggee = _children(session.kernel_pid)
+        debuggee = children(session.kernel_pid)
         assert spin.where.host == "127.0.0.1"  # debug ports listen on loopback only
         spin.attach({run.file: [line]})
         stopped = spin.dap.event("stopped")
@@ -126,7 +102,7 @@ def test_breakpoint_stops_in_the_step_and_sees_its_inputs(
         assert result.artifacts["group"] == 1  # served from the history: no parked child
         # The debug child exits once it has reported, and its debug port closes,
         # while the session and its kernel stay up for the next spin.
-        assert debuggee and _still_running(debuggee) == set(), "the debuggee outlived its spin"
+        assert debuggee and still_running(debuggee) == set(), "the debuggee outlived its spin"
         assert not _accepts(spin.where.port)
         assert session.spin("per_group", index=0).ok
 
@@ -186,7 +162,7 @@ def test_stopping_the_debugger_cancels_the_spin(
     line = _line_of(run.file, '        print("scaled", self.scaled)')
     with SpinSession(run.file) as session:
         spin = DebugSpin(session, "middle")
-        debuggee = _children(session.kernel_pid)
+        debuggee = children(session.kernel_pid)
         spin.attach({run.file: [line]})
         spin.dap.event("stopped")
         kernel = session.kernel_pid
@@ -194,7 +170,7 @@ def test_stopping_the_debugger_cancels_the_spin(
         result = spin.result()
         assert result.failure is not None and result.failure.kind == "cancelled", result.error
         assert result.failure.error == "The debugger stopped the spin."
-        assert debuggee and _still_running(debuggee) == set()
+        assert debuggee and still_running(debuggee) == set()
         assert not _accepts(spin.where.port)
         again = session.spin("middle")
         assert again.ok and session.kernel_pid == kernel
@@ -213,12 +189,7 @@ def test_cli_debug_prints_an_attach_configuration_and_waits(
     )
     assert proc.stderr is not None
     try:
-        lines = []
-        while not any(line.startswith("}") for line in lines):
-            line = proc.stderr.readline()
-            assert line, "the CLI ended before printing an attach configuration:\n" + "".join(lines)
-            lines.append(line)
-        config = json.loads("".join(lines[lines.index("{\n") :]))
+        config = read_attach_configuration(proc.stderr)
         assert config["type"] == "debugpy" and config["request"] == "attach"
         assert config["connect"]["host"] == "127.0.0.1"
         assert proc.poll() is None  # waiting for the debugger, the step not run yet

@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 
 from flowruns import FlowRun, python_without_metaflow, run_flow, tree_digest
+from procs import alive
 from spinlens import SpinResult, SpinSession
 from spinlens.errors import SpinError
 from spinlens.events import Event, Failed, Log
@@ -167,14 +168,7 @@ def test_closing_the_session_mid_spin_ends_it_at_once(fault_run: FlowRun) -> Non
     assert not thread.is_alive()
     # The session gives a kernel 5 s to exit before killing it: this one exits by itself.
     assert took < 4, f"close waited {took:.1f} s for the looping step"
-    assert kernel is not None and not _alive(kernel)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return False
+    assert kernel is not None and not alive(kernel)
 
 
 def test_memory_limit_turns_a_runaway_allocation_into_a_clear_failure(

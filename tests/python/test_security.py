@@ -8,21 +8,21 @@ each process has bound, whatever library opened it.
 from __future__ import annotations
 
 import ast
-import json
 import os
 import socket
 import struct
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from dapclient import DapClient
+from dapclient import DapClient, read_attach_configuration
 from flowruns import FlowRun
+from procs import children, cmdline, processes
 from spinlens import SpinSession
 from test_debug import DebugSpin
 
@@ -83,26 +83,11 @@ def tcp_listeners(pid: int) -> list[Listener]:
     return found
 
 
-def _processes() -> Iterator[tuple[int, int, int]]:
-    """(pid, parent pid, session id) of every live, non-zombie process."""
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            stat = (proc / "stat").read_text()
-        except OSError:
-            continue
-        # pid (comm) state ppid pgrp session ...; comm may hold spaces and parentheses.
-        state, ppid, _pgrp, session = stat[stat.rindex(")") + 2 :].split()[:4]
-        if state not in ("Z", "X"):
-            yield int(proc.name), int(ppid), int(session)
-
-
 def process_tree(root: int) -> set[int]:
     """``root``, its descendants, and the processes of any session one of them leads."""
-    table = list(_processes())
+    table = list(processes())
     tree = {root}
-    while more := {pid for pid, ppid, sid in table if ppid in tree or sid in tree} - tree:
+    while more := {p.pid for p in table if p.ppid in tree or p.session in tree} - tree:
         tree |= more
     return tree
 
@@ -119,19 +104,12 @@ def tagged(tag: str) -> set[int]:
                     found.add(int(proc.name))
             except OSError:
                 continue
-    return found & {pid for pid, _, _ in _processes()}  # no zombies
+    return found & {p.pid for p in processes()}  # no zombies
 
 
 def tag_environment() -> tuple[str, dict[str, str]]:
     tag = uuid.uuid4().hex
     return tag, {**os.environ, TAG_VARIABLE: tag}
-
-
-def cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
-    except OSError:
-        return "?"
 
 
 def listeners_of(pids: set[int]) -> dict[int, list[Listener]]:
@@ -220,17 +198,12 @@ def test_cli_debug_with_a_port_binds_it_on_loopback(flow_runs: Callable[..., Flo
     )
     assert proc.stderr is not None
     try:
-        lines: list[str] = []
-        while not any(line.startswith("}") for line in lines):
-            line = proc.stderr.readline()
-            assert line, "the CLI ended before printing an attach configuration:\n" + "".join(lines)
-            lines.append(line)
-        config = json.loads("".join(lines[lines.index("{\n") :]))
+        config = read_attach_configuration(proc.stderr)
         assert config["connect"] == {"host": LOOPBACK, "port": port}
         try:
             found = listeners_of(process_tree(proc.pid) | tagged(tag))
             report = describe(found)
-            kernels = [pid for pid in _children(proc.pid) if "spinlens.kernel" in cmdline(pid)]
+            kernels = [pid for pid in children(proc.pid) if "spinlens.kernel" in cmdline(pid)]
             assert len(kernels) == 1, report
             assert found[proc.pid] == [], f"the CLI itself listens:\n{report}"
             assert found[kernels[0]] == [], f"the kernel listens:\n{report}"
@@ -256,10 +229,6 @@ def _owner(found: dict[int, list[Listener]], port: int) -> int:
     owners = [pid for pid, listeners in found.items() if any(lst.port == port for lst in listeners)]
     assert owners, f"nobody listens on port {port}:\n{describe(found)}"
     return owners[0]
-
-
-def _children(pid: int) -> set[int]:
-    return {child for child, ppid, _ in _processes() if ppid == pid}
 
 
 # -- no shell ---------------------------------------------------------------------

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flowruns import FlowRun, run_flow
+from procs import alive
 from spinlens import SpinResult, SpinSession
 from spinlens.events import Started
 
@@ -268,4 +269,4 @@ def test_closing_the_session_stops_kernel_and_children(flow_runs: Callable[..., 
     pid = session.kernel_pid
     session.close()
     assert pid is not None
-    assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+    assert not alive(pid)
