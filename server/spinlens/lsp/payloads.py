@@ -20,14 +20,20 @@ def _object(command: str, arguments: Sequence[Any]) -> Mapping[str, Any]:
     return arguments[0]
 
 
-def _text(command: str, value: Any, name: str, optional: bool = False) -> str | None:
-    if value is None and optional:
-        return None
-    if isinstance(value, int) and not isinstance(value, bool) and optional:
-        return str(value)  # run and task ids are numeric in the local datastore
+def _required(command: str, data: Mapping[str, Any], name: str) -> str:
+    value = data.get(name)
     if not isinstance(value, str) or not value:
         raise invalid(f"{command}: '{name}' must be a non-empty string")
     return value
+
+
+def _optional(command: str, data: Mapping[str, Any], name: str) -> str | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # run and task ids are numeric in the local datastore
+    return _required(command, data, name)
 
 
 @dataclass(frozen=True)
@@ -40,9 +46,7 @@ class UriArgs:
     @staticmethod
     def parse(command: str, arguments: Sequence[Any]) -> UriArgs:
         data = _object(command, arguments)
-        uri = _text(command, data.get("uri"), "uri")
-        assert uri is not None
-        return UriArgs(uri=uri, flow=_text(command, data.get("flow"), "flow", optional=True))
+        return UriArgs(uri=_required(command, data, "uri"), flow=_optional(command, data, "flow"))
 
 
 @dataclass(frozen=True)
@@ -55,9 +59,9 @@ class CancelArgs:
     @staticmethod
     def parse(command: str, arguments: Sequence[Any]) -> CancelArgs:
         data = _object(command, arguments)
-        uri = _text(command, data.get("uri"), "uri")
-        assert uri is not None
-        return CancelArgs(uri=uri, spin_id=_text(command, data.get("spinId"), "spinId", True))
+        return CancelArgs(
+            uri=_required(command, data, "uri"), spin_id=_optional(command, data, "spinId")
+        )
 
 
 @dataclass(frozen=True)
@@ -75,9 +79,8 @@ class SpinArgs:
     @staticmethod
     def parse(command: str, arguments: Sequence[Any]) -> SpinArgs:
         data = _object(command, arguments)
-        uri = _text(command, data.get("uri"), "uri")
-        step = _text(command, data.get("step"), "step")
-        assert uri is not None and step is not None
+        uri = _required(command, data, "uri")
+        step = _required(command, data, "step")
         index = data.get("index")
         if index is not None and (not isinstance(index, int) or isinstance(index, bool)):
             raise invalid(f"{command}: 'index' must be an integer")
@@ -89,10 +92,10 @@ class SpinArgs:
         return SpinArgs(
             uri=uri,
             step=step,
-            flow=_text(command, data.get("flow"), "flow", optional=True),
-            run=_text(command, data.get("run"), "run", optional=True),
+            flow=_optional(command, data, "flow"),
+            run=_optional(command, data, "run"),
             index=index,
-            task=_text(command, data.get("task"), "task", optional=True),
+            task=_optional(command, data, "task"),
             overrides=dict(overrides),
         )
 
@@ -107,11 +110,10 @@ class SourceRunArgs:
     @staticmethod
     def parse(command: str, arguments: Sequence[Any]) -> SourceRunArgs:
         data = _object(command, arguments)
-        uri = _text(command, data.get("uri"), "uri")
-        assert uri is not None
+        uri = _required(command, data, "uri")
         if "runId" not in data:
             raise invalid(f"{command}: 'runId' is required (null: the latest successful run)")
-        return SourceRunArgs(uri=uri, run_id=_text(command, data["runId"], "runId", optional=True))
+        return SourceRunArgs(uri=uri, run_id=_optional(command, data, "runId"))
 
 
 @dataclass(frozen=True)
