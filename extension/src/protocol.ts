@@ -14,7 +14,14 @@
 /** An output artifact compared with one baseline. */
 export type ArtifactStatus = 'new' | 'changed' | 'unchanged';
 export type Stream = 'stdout' | 'stderr';
-export type FailureKind = 'setup' | 'exception' | 'exit' | 'crash' | 'memory' | 'cancelled';
+export type FailureKind =
+  | 'setup'
+  | 'exception'
+  | 'exit'
+  | 'crash'
+  | 'memory'
+  | 'timeout'
+  | 'cancelled';
 /** The three baselines of an artifact, as keys of `ArtifactEvent.diffs`. */
 export type Comparison = 'inputs' | 'source' | 'previous';
 export const COMPARISONS: readonly Comparison[] = ['inputs', 'source', 'previous'];
@@ -30,6 +37,8 @@ export interface SourceInfo {
   parents: string[];
   /** The foreach split index, null outside a foreach. */
   index: number | null;
+  /** A recursive step's iteration (0 first), null outside a loop. */
+  iteration: number | null;
 }
 
 /**
@@ -445,7 +454,15 @@ const isNumberOrNull = (v: unknown): boolean => v === null || isNumber(v);
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
 const isStatus = (v: unknown): v is ArtifactStatus =>
   v === 'new' || v === 'changed' || v === 'unchanged';
-const FAILURE_KINDS: readonly string[] = ['setup', 'exception', 'exit', 'crash', 'memory', 'cancelled'];
+const FAILURE_KINDS: readonly string[] = [
+  'setup',
+  'exception',
+  'exit',
+  'crash',
+  'memory',
+  'timeout',
+  'cancelled',
+];
 
 function isTimings(v: unknown): boolean {
   return isObject(v) && Object.values(v).every((t) => typeof t === 'number' || t === undefined);
@@ -459,7 +476,8 @@ function isSourceInfo(v: unknown): v is SourceInfo {
     isString(v.step) &&
     isStringOrNull(v.task_id) &&
     isStringArray(v.parents) &&
-    isNumberOrNull(v.index)
+    isNumberOrNull(v.index) &&
+    isNumberOrNull(v.iteration)
   );
 }
 

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 Status = Literal["new", "changed", "unchanged"]
 Stream = Literal["stdout", "stderr"]
-FailureKind = Literal["setup", "exception", "exit", "crash", "memory", "cancelled"]
+FailureKind = Literal["setup", "exception", "exit", "crash", "memory", "timeout", "cancelled"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class SourceInfo:
     task_id: str | None  # the original task of this step, None if it never ran
     parents: tuple[str, ...]  # parent task pathspecs, in the order the step sees them
     index: int | None  # foreach split index, None outside a foreach
+    iteration: int | None = None  # a recursive step's iteration, None outside a loop
 
 
 @dataclass(frozen=True)

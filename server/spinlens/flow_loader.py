@@ -2,33 +2,74 @@
 
 from __future__ import annotations
 
+import builtins
 import linecache
 import os
 import sys
 import types
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-FLOW_MODULE = "__spinlens_flow__"
+from .errors import SpinError
+
+
+class FlowNotDefined(SpinError):
+    """The executed flow text defines no FlowSpec of the expected name."""
+
+    code = "unknown-flow"
+
+
+@contextmanager
+def _cli_held_back() -> Iterator[None]:
+    """While the flow text runs as ``__main__``, its ``if __name__ == "__main__":
+    MyFlow()`` must not start Metaflow's command line: the caller runs the
+    command it wants (``spin-step``) once the module is loaded."""
+    from metaflow import cli
+
+    run_cli = cli.main
+    cli.main = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        cli.main = run_cli
 
 
 def load_flow_module(path: str, source: str | None = None) -> types.ModuleType:
-    """Execute the flow file (or unsaved editor text for it) as a fresh module.
+    """Execute the flow file (or unsaved editor text for it) as ``__main__``.
 
-    The module is not named ``__main__``, so ``if __name__ == "__main__": Flow()``
-    stays quiet; it is also registered as ``__main__`` so artifacts pickled by the
-    original run (classes defined in the flow file) load back.
+    As under ``python flow.py run``, classes defined in the flow file belong to
+    ``__main__``: artifacts the run pickled as ``__main__.X`` load back, and new
+    values pickle the same way.
     """
     text = Path(path).read_text(encoding="utf-8") if source is None else source
     # Tracebacks and Metaflow's graph (inspect.getsource) must see this text,
     # not whatever is on disk; mtime None keeps linecache from re-reading it.
     linecache.cache[path] = (len(text), None, text.splitlines(True), path)
     code = compile(text, path, "exec")
-    module = types.ModuleType(FLOW_MODULE)
+    module = types.ModuleType("__main__")
     module.__file__ = path
-    sys.modules[FLOW_MODULE] = module
+    module.__builtins__ = builtins  # type: ignore[attr-defined]
     sys.modules["__main__"] = module
-    exec(code, module.__dict__)
+    with _cli_held_back():
+        exec(code, module.__dict__)
     return module
+
+
+def flow_class(module: types.ModuleType, name: str) -> type:
+    """The flow class the module defines (or imports) under ``name``."""
+    from metaflow import FlowSpec
+
+    found = getattr(module, name, None)
+    if isinstance(found, type) and issubclass(found, FlowSpec):
+        return found
+    flows = sorted(
+        attr
+        for attr, value in vars(module).items()
+        if isinstance(value, type) and issubclass(value, FlowSpec) and value is not FlowSpec
+    )
+    listed = f" It defines {', '.join(flows)}." if flows else ""
+    raise FlowNotDefined(f"{module.__file__} no longer defines flow class {name}.{listed}")
 
 
 def user_module_files(root: str) -> dict[str, tuple[str, float]]:
@@ -38,7 +79,7 @@ def user_module_files(root: str) -> dict[str, tuple[str, float]]:
     root_path = os.path.realpath(root) + os.sep
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
-        if not file or name in (FLOW_MODULE, "__main__"):
+        if not file or name == "__main__":
             continue
         real = os.path.realpath(file)
         if not real.startswith(root_path) or "site-packages" in real:

@@ -18,7 +18,6 @@ from .errors import ArtifactLoadError
 from .fingerprint import Fingerprint, UnpicklableValue, fingerprint
 from .resolve import TaskInputs
 
-_MAIN_MODULE_HINT = "on <module '__main__'"
 # A download at least this large gets its own progress message.
 _REPORT_EACH_FROM = 1 << 20
 
@@ -34,6 +33,13 @@ def _human(size: float) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} GB"
+
+
+def _needs_flow_module(exc: Exception) -> bool:
+    """A class pickled as ``__main__.X`` (defined in the flow file, which is
+    ``__main__`` under ``python flow.py run``): the kernel's ``__main__`` is not
+    the flow, so only a child that has executed the flow can load it."""
+    return isinstance(exc, AttributeError) and "Can't get attribute" in str(exc)
 
 
 def _load_error(exc: Exception) -> str:
@@ -108,6 +114,11 @@ class InputStore:
     # an input in place (the child then holds only the changed object).
     origins: dict[str, tuple[TaskInputs, str]] = field(default_factory=dict)
     override_copies: dict[str, Any] = field(default_factory=dict)
+    # In a spin child: which (table, name) holds the loaded object of a key. Under
+    # Metaflow every name unpickles its own object, so equal artifacts (two `[0]`s,
+    # a user `[]` and `_foreach_stack`) never alias; here the first name read gets
+    # the loaded object and every other name a private copy.
+    owners: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     def load(
         self,
@@ -127,7 +138,7 @@ class InputStore:
                 value = next(iter(task.datastore.load_artifacts([name])))[1]
             except Exception as exc:  # any unpickling failure is reported per artifact
                 reason = _load_error(exc)
-                if _MAIN_MODULE_HINT in str(exc):
+                if _needs_flow_module(exc):
                     self.deferred[key] = (task, name)
                 else:
                     self.errors[key] = reason
@@ -187,8 +198,33 @@ class InputStore:
                 self.errors[key] = _load_error(exc)
             else:
                 self.values[key] = value
+                try:
+                    self.fingerprints[key] = fingerprint(value)
+                except UnpicklableValue:
+                    pass
                 return value
         raise ArtifactLoadError(name, pathspec, self.errors.get(key, "it is not in the datastore"))
+
+    def own_copy(self, key: str, value: Any, holder: tuple[int, str]) -> Any:
+        """The value for one (table, name): the loaded object for its first
+        holder, an untouched copy for any other (read again: the first holder's
+        step may have changed the loaded object in place by now)."""
+        if self.owners.setdefault(key, holder) == holder:
+            return value
+        try:
+            return self.pristine(key)
+        except LookupError:
+            return copy.deepcopy(value)
+
+    def fingerprint_of(self, key: str) -> Fingerprint | None:
+        """A value's fingerprint; a deferred value is loaded for it first."""
+        if key not in self.fingerprints and key in self.deferred:
+            task, name = self.deferred[key]
+            try:
+                self.get(key, name, task.pathspec)
+            except ArtifactLoadError:
+                return None
+        return self.fingerprints.get(key)
 
     def retain_only(self, keys: Iterable[str]) -> None:
         """Drop values no longer referenced by the loaded inputs."""
@@ -218,8 +254,11 @@ class ArtifactTable:
         return name in self._objects
 
     def __getitem__(self, name: str) -> Any:
+        if name in self.accessed:
+            return self.accessed[name]
         key = self._objects[name]
         value = self.store.get(key, name, self.pathspec)
+        value = self.store.own_copy(key, value, (id(self), name))
         self.accessed[name] = value
         return value
 
@@ -243,7 +282,9 @@ class ArtifactTable:
 
     def override(self, name: str, value: Any) -> None:
         self._objects[name] = self.store.add_value(value)
-        self._info[name] = {}
+        # What Metaflow records of an artifact; its task datastore reads it back.
+        self._info[name] = {"type": str(type(value)), "size": 0, "encoding": "pickle-v4"}
+        self.accessed.pop(name, None)
 
     def __repr__(self) -> str:
         return f"<ArtifactTable {self.pathspec} ({len(self._objects)} artifacts)>"

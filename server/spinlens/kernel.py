@@ -19,9 +19,11 @@ import gc
 import importlib
 import os
 import select
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import time
 import traceback
 from collections import deque
@@ -29,6 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import cloudpickle
+from metaflow import metaflow_git, metaflow_version
+from metaflow.plugins.datastores.spin_storage import SpinStorage
 
 from . import events
 from .errors import SpinError
@@ -54,6 +58,13 @@ def _die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
         pass  # not Linux: the parked child still exits on EOF
+
+
+def _scratch_parent() -> str | None:
+    """Memory-backed /dev/shm when there is one: Metaflow writes a dozen small
+    metadata files per spin, which cost milliseconds on an overlay disk."""
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
 
 
 def _describe_exit(status: int) -> tuple[events.FailureKind, str]:
@@ -119,10 +130,20 @@ class Kernel:
         self.pending: deque[dict[str, Any]] = deque()
         self.module_snapshot: dict[str, tuple[str, float]] = {}
         self.dying: list[int] = []  # killed children not yet reaped
+        # Metaflow's spin-step writes a task's metadata (and cards) into a spin
+        # datastore; ours lives here, never beside the flow or the original run.
+        self.scratch = tempfile.mkdtemp(prefix="spinlens-kernel-", dir=_scratch_parent())
+        SpinStorage.SYSROOT_VAR = self.scratch
 
     # -- start-up -----------------------------------------------------------
     def warm_up(self) -> None:
-        """Import what the flow imports, so a spin child finds it in memory."""
+        """Import what the flow imports, and Metaflow's CLI with its spin-step
+        command, so a spin child finds them in memory."""
+        importlib.import_module("metaflow.cli_components.step_cmd")
+        # Metaflow caches these per process; asked in every child, each would
+        # cost a git subprocess.
+        metaflow_version.get_version()
+        metaflow_git.get_repository_info(self.root)
         try:
             imports = analyze_file(self.flow_file).imports
         except OSError:
@@ -168,6 +189,7 @@ class Kernel:
         self._release_parked()
         self._take_spare(None)
         self._reap_dying(wait=True)
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
     # -- inputs ---------------------------------------------------------------
     def _prepare(self, target: Target, progress: Any) -> tuple[Resolved, bool]:
@@ -208,6 +230,11 @@ class Kernel:
             history_keep=int(request.get("history_keep") or DEFAULT_KEEP),
             debug_port=request.get("debug_port"),
             memory_limit_mb=request.get("memory_limit_mb"),
+            skip_decorators=bool(request.get("skip_decorators")),
+            decospecs=list(request.get("decospecs") or []),
+            config_values=dict(request.get("config_values") or {}),
+            config_files=dict(request.get("config_files") or {}),
+            scratch_dir=self.scratch,
         )
         target = Target(
             flow=request["flow"],
@@ -215,6 +242,7 @@ class Kernel:
             run=request.get("run"),
             index=request.get("index"),
             task=request.get("task"),
+            iteration=request.get("iteration"),
         )
         self._release_parked()
 

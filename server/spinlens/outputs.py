@@ -97,7 +97,7 @@ class OutputReporter:
                 except UnpicklableValue as exc:
                     output.error = f"cannot be pickled, so Metaflow could not store it: {exc}"
             else:
-                output.fingerprint = self.store.fingerprints.get(output.key or "")
+                output.fingerprint = self.store.fingerprint_of(output.key or "")
             public.append(output)
         public.sort(key=lambda o: (o.touched, o.fingerprint.size if o.fingerprint else 0))
         for output in public:
@@ -115,7 +115,7 @@ class OutputReporter:
         def same(other_key: str) -> bool:
             if not output.touched and other_key == output.key:
                 return True
-            other = self.store.fingerprints.get(other_key)
+            other = self.store.fingerprint_of(other_key)
             return fp is not None and other is not None and other.digest == fp.digest
 
         inputs = [(t.pathspec, t._objects[name]) for t in parents if name in t]

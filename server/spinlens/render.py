@@ -140,6 +140,8 @@ class Printer:
             where = f"run {source.run_id}, task {source.task_id}"
             if source.index is not None:
                 where += f", foreach index {source.index}"
+            if source.iteration is not None:
+                where += f", iteration {source.iteration}"
             warm = "warm kernel" if event.warm else "new kernel"
             line = f"▶ spinning {event.flow}.{event.step} ({where}; {warm})"
             print(self.paint(line, "1"), file=self.err, flush=True)
@@ -220,7 +222,8 @@ def record_lines(record: SpinRecord, paint: Painter) -> list[str]:
     head = [
         paint(f"spin {record.id}: {record.flow}.{record.step} ({record.status})", "1"),
         f"source: run {source.get('run_id')}, task {source.get('task_id')}"
-        + (f", foreach index {source['index']}" if source.get("index") is not None else ""),
+        + (f", foreach index {source['index']}" if source.get("index") is not None else "")
+        + (f", iteration {source['iteration']}" if source.get("iteration") is not None else ""),
         f"flow file: {record.flow_file}; step code {record.step_source_hash or '?'}",
     ]
     if record.error:

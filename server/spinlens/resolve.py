@@ -30,6 +30,7 @@ class Target:
     run: str | None = None
     index: int | None = None
     task: str | None = None
+    iteration: int | None = None  # a recursive step's iteration: 0 first, -1 last
 
 
 class _BlobCache(FileBlobCache):
@@ -47,6 +48,8 @@ class TaskInputs:
     objects: dict[str, str]
     info: dict[str, dict[str, Any]]
     datastore: Any  # metaflow TaskDataStore, read-only
+    datastore_type: str = "local"
+    datastore_root: str = ""
     # Where the task's datastore lives (s3://..., a local folder), for messages.
     location: str = ""
     # Its blobs come over the network (S3, Azure, GCS...): loading them is a download.
@@ -66,6 +69,7 @@ class Resolved:
     source: SourceInfo
     parents: list[TaskInputs]  # in the order the step sees them
     source_task: TaskInputs | None  # the step's own task in the source run
+    attempt: int = 0  # the source task's attempt: current.retry_count in the spin
 
 
 # (type, root, flow) -> the flow's datastore, its blob cache, whether it is remote
@@ -118,6 +122,8 @@ def _task_inputs(task: Task, like: Task | None = None) -> TaskInputs:
         dict(task_ds._objects),
         dict(task_ds._info),
         task_ds,
+        datastore_type=ds_type,
+        datastore_root=ds_root,
         location="/".join([ds_root.rstrip("/"), flow, run_id, step, task_id]),
         remote=remote,
         blob_cache=blob_cache,
@@ -157,6 +163,23 @@ def _foreach_path(task: Task) -> tuple[int, ...]:
         return ()
 
 
+def _iteration(task: Task) -> int | None:
+    """Which iteration of a recursive step the task ran (None outside a loop)."""
+    try:
+        stack = task["_iteration_stack"].data
+    except KeyError:
+        return None
+    return stack[-1] if stack else None
+
+
+def _graph_steps(task: Task) -> dict[str, Any]:
+    return dict(task["_graph_info"].data["steps"])
+
+
+def _is_recursive(steps: dict[str, Any], name: str) -> bool:
+    return name in steps.get(name, {}).get("next", ())
+
+
 def _pick_task(run: Run, target: Target) -> Task:
     if target.task is not None:
         try:
@@ -173,8 +196,16 @@ def _pick_task(run: Run, target: Target) -> Task:
             f"there. Pick a run where it ran (--run ID)."
         ) from None
     tasks = list(step)
+    if len(tasks) > 1 and _is_recursive(_graph_steps(tasks[0]), target.step):
+        return _pick_iteration(run, target, tasks)
+    if target.iteration is not None:
+        raise SpinError(f"Step '{target.step}' is not a recursive step; drop --iteration.")
     if len(tasks) == 1 and target.index is None:
         return tasks[0]
+    return _pick_split(run, target, tasks)
+
+
+def _pick_split(run: Run, target: Target, tasks: list[Task]) -> Task:
     by_path = sorted(((_foreach_path(t), t) for t in tasks), key=lambda pair: pair[0])
     wanted = 0 if target.index is None else target.index
     for path, task in by_path:
@@ -187,6 +218,49 @@ def _pick_task(run: Run, target: Target) -> Task:
         f"Step '{target.step}' has no foreach split with index {wanted} in run {run.id}; "
         f"indices there: {indices[0]}..{indices[-1]}."
     )
+
+
+def _pick_iteration(run: Run, target: Target, tasks: list[Task]) -> Task:
+    """A recursive step ran once per iteration (per foreach split, inside one)."""
+    if target.index is not None or any(_foreach_path(t) for t in tasks[:1]):
+        wanted = 0 if target.index is None else target.index
+        tasks = [t for t in tasks if _foreach_path(t)[-1:] == (wanted,)]
+    ordered = sorted(tasks, key=lambda t: _iteration(t) or 0)
+    wanted_iteration = 0 if target.iteration is None else target.iteration
+    try:
+        return ordered[wanted_iteration]
+    except IndexError:
+        raise SpinError(
+            f"Step '{target.step}' ran {len(ordered)} iterations in run {run.id}; "
+            f"--iteration takes 0..{len(ordered) - 1} (or -1 for the last)."
+        ) from None
+
+
+def _loop_parents(task: Task, parents: list[Task]) -> list[Task]:
+    """Metaflow's Client lists every task of a loop as the parent of each of its
+    iterations and of the step after it: the real parent of iteration n is
+    iteration n-1 (or the step before the loop, for the first), and the step
+    after the loop reads the last iteration."""
+    steps = _graph_steps(task)
+    name = task.path_components[2]
+    if _is_recursive(steps, name):
+        iteration = _iteration(task) or 0
+        if iteration == 0:
+            return [p for p in parents if p.path_components[2] != name]
+        return [
+            p for p in parents if p.path_components[2] == name and _iteration(p) == iteration - 1
+        ]
+    kept: list[Task] = []
+    loops: dict[str, list[Task]] = {}
+    for parent in parents:
+        parent_step = parent.path_components[2]
+        if _is_recursive(steps, parent_step):
+            loops.setdefault(parent_step, []).append(parent)
+        else:
+            kept.append(parent)
+    for iterations in loops.values():
+        kept.append(max(iterations, key=lambda t: _iteration(t) or 0))
+    return kept
 
 
 def _ordered_parents(task: Task, parents: list[Task]) -> list[Task]:
@@ -211,7 +285,9 @@ def resolve(target: Target) -> Resolved:
             raise SpinError(f"Run {run.pathspec} records no parameters task.")
         parent_tasks = [params]
     else:
-        parent_tasks = _ordered_parents(task, list(task.parent_tasks))
+        parent_tasks = list(task.parent_tasks)
+        if len(parent_tasks) > 1:
+            parent_tasks = _ordered_parents(task, _loop_parents(task, parent_tasks))
         if not parent_tasks:
             raise SpinError(f"Task {task.pathspec} records no parent tasks to take inputs from.")
     path = _foreach_path(task)
@@ -222,5 +298,11 @@ def resolve(target: Target) -> Resolved:
         task_id=task.id,
         parents=tuple(p.pathspec for p in parent_tasks),
         index=path[-1] if path else None,
+        iteration=_iteration(task),
     )
-    return Resolved(source, [_task_inputs(p, like=task) for p in parent_tasks], _task_inputs(task))
+    return Resolved(
+        source,
+        [_task_inputs(p, like=task) for p in parent_tasks],
+        _task_inputs(task),
+        attempt=int(task.current_attempt or 0),
+    )

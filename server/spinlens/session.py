@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,31 @@ from .ipc import ChannelClosed, recv_frame, send_frame
 EventHandler = Callable[[Event], None]
 
 _PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
+
+
+def parse_pathspec(
+    target: str, run: str | None, task: str | None, flow: str | None
+) -> tuple[str, str | None, str | None]:
+    """A step name, or one of Metaflow's spin pathspecs (``RUN/STEP``,
+    ``RUN/STEP/TASK``, ``Flow/RUN/STEP`` or ``Flow/RUN/STEP/TASK``), as
+    (step, run, task); given run and task options must agree with it."""
+    parts = target.strip("/").split("/")
+    if len(parts) == 1:
+        return target, run, task
+    if len(parts) == 4 or (len(parts) == 3 and not parts[0].isdigit()):
+        named_flow, parts = parts[0], parts[1:]
+        if flow is not None and named_flow != flow:
+            raise SpinError(f"The pathspec {target} names flow {named_flow}, not {flow}.")
+    if len(parts) not in (2, 3) or not all(parts):
+        raise SpinError(
+            f"{target} is not a step or a pathspec: use STEP, RUN/STEP, RUN/STEP/TASK "
+            f"or Flow/RUN/STEP/TASK."
+        )
+    given = {"run": (run, parts[0]), "task": (task, parts[2] if len(parts) == 3 else None)}
+    for option, (value, named) in given.items():
+        if value is not None and named is not None and value != named:
+            raise SpinError(f"The pathspec {target} and the {option} {value} disagree.")
+    return parts[1], parts[0], parts[2] if len(parts) == 3 else task
 
 
 class KernelDied(SpinError):
@@ -347,6 +372,11 @@ class SpinSession:
         debug_port: int | None = None,
         terminal: bool = False,
         memory_limit_mb: int | None = None,
+        iteration: int | None = None,
+        skip_decorators: bool = False,
+        decospecs: Sequence[str] = (),
+        config_values: Mapping[str, Any] | None = None,
+        configs: Mapping[str, str] | None = None,
     ) -> SpinResult:
         """Run the step's current code against a past run's inputs.
 
@@ -357,13 +387,20 @@ class SpinSession:
         process's stdin/stdout to the step, so ``breakpoint()`` and post-mortem pdb
         on an exception work there. ``memory_limit_mb`` lets the step allocate at
         most that many MB more (a MemoryError in the step, reported as a
-        ``memory`` failure); None or 0 sets no limit. Bad input, a failing
+        ``memory`` failure); None or 0 sets no limit. ``step`` may be a Metaflow
+        pathspec, ``RUN/STEP``, ``RUN/STEP/TASK`` or ``Flow/RUN/STEP[/TASK]``;
+        ``iteration`` picks a recursive step's iteration (0 first, -1 last).
+        Metaflow's spin decorators (``@environment``, ``@project``, ``@timeout``,
+        ``@card``, ...) run unless ``skip_decorators``; ``decospecs`` adds some as
+        ``--with`` does; ``config_values`` (name -> value) and ``configs`` (name
+        -> file) replace the source run's Configs. Bad input, a failing
         step or a dead kernel give a result with status "failed", never an
         exception, except for errors in the request itself and a kernel that
         cannot start (``SpinError``, e.g. ``MetaflowMissing``).
         """
-        if index is not None and task is not None:
-            raise SpinError("Give either index or task, not both.")
+        step, run, task = parse_pathspec(step, run, task, self.flow)
+        if task is not None and (index is not None or iteration is not None):
+            raise SpinError("Give either a task or an index/iteration, not both.")
         spin_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
         flow = self._precheck(spin_id, step, source)
         if isinstance(flow, Failed):
@@ -379,6 +416,7 @@ class SpinSession:
             "run": run,
             "index": index,
             "task": task,
+            "iteration": iteration,
             "overrides": dict(overrides or {}),
             "source": source,
             "artifacts_module": os.path.abspath(artifacts_module) if artifacts_module else None,
@@ -387,6 +425,10 @@ class SpinSession:
             "debug_port": debug_port,
             "terminal": terminal,
             "memory_limit_mb": memory_limit_mb or None,
+            "skip_decorators": skip_decorators,
+            "decospecs": list(decospecs),
+            "config_values": dict(config_values or {}),
+            "config_files": {name: os.path.abspath(path) for name, path in (configs or {}).items()},
         }
         started = time.perf_counter()
         collected: list[Event] = []

@@ -21,24 +21,22 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FunctionType, MethodType
 from typing import Any, TextIO
 
-from metaflow.datastore import Inputs
-from metaflow.metaflow_current import current
 from metaflow.parameters import Parameter
-from metaflow.task import MetaflowTask
 from metaflow.user_configs.config_parameters import ConfigValue
-from metaflow.util import get_username, resolve_identity
 
 from . import events
 from .errors import SpinError
-from .flow_loader import load_flow_module
+from .flow_loader import flow_class, load_flow_module
 from .history import DEFAULT_KEEP, ArtifactRecord, History, SpinRecord, SpinWriter
 from .inputs import ArtifactTable, InputStore
 from .limits import memory_errors, memory_failure, memory_limit
+from .metaflow_task import StepHooks, TaskCommand, run_task
 from .outputs import OutputReporter
 from .resolve import Resolved
 
@@ -62,6 +60,11 @@ class SpinSpec:
     history_keep: int = DEFAULT_KEEP
     debug_port: int | None = None  # None: no debugger; 0: any free port
     memory_limit_mb: int | None = None  # None or 0: no limit on the step's allocations
+    skip_decorators: bool = False  # as metaflow spin --skip-decorators
+    decospecs: list[str] = field(default_factory=list)  # as --with
+    config_values: dict[str, Any] = field(default_factory=dict)  # config name -> value
+    config_files: dict[str, str] = field(default_factory=dict)  # config name -> file
+    scratch_dir: str | None = None  # the kernel's own folder for Metaflow's spin files
 
 
 class StepFailed(Exception):
@@ -160,15 +163,24 @@ def _apply_overrides(spec: SpinSpec, parents: list[ArtifactTable]) -> None:
             table.override(name, value)
 
 
-def _config_options(cls: type, parameters: ArtifactTable) -> dict[str, Any]:
-    options: dict[str, Any] = {}
+def _config_values(
+    cls: type, parameters: ArtifactTable, spec: SpinSpec
+) -> dict[str, tuple[Any, bool]]:
+    """Every Config's value as the source run had it (Metaflow stores them with the
+    parameters), unless the spin asks for another value or file."""
+    values: dict[str, tuple[Any, bool]] = {}
     for var, param in cls._get_parameters():  # type: ignore[attr-defined]
-        if getattr(param, "IS_CONFIG_PARAMETER", False) and var in parameters:
+        if not getattr(param, "IS_CONFIG_PARAMETER", False) or param.name in spec.config_files:
+            continue
+        plain = bool(param.kwargs.get("plain", False))
+        if param.name in spec.config_values:
+            values[param.name] = (spec.config_values[param.name], plain)
+        elif var in parameters:
             value = parameters[var]
-            options[param.name.replace("-", "_").lower()] = (
-                ConfigValue(value) if isinstance(value, dict) else value
-            )
-    return options
+            if isinstance(value, ConfigValue):
+                value = value.to_dict()
+            values[param.name] = (value, plain)
+    return values
 
 
 def _source_hash(step_function: Any) -> str | None:
@@ -242,62 +254,21 @@ class StepRun:
         self.history = History(spec.history_dir, spec.history_keep) if spec.history_dir else None
         self.step_source_hash: str | None = None
         self.next_steps: tuple[str, ...] = ()
+        self._load_started = time.perf_counter()
 
     def run(self) -> events.Finished:
         spec, source = self.spec, self.resolved.source
-        started = time.perf_counter()
+        started = self._load_started = time.perf_counter()
         try:
             module = load_flow_module(spec.flow_file, spec.source)
-            cls = getattr(module, spec.flow_class, None)
-            if cls is None:
-                raise SpinError(f"{spec.flow_file} no longer defines flow class {spec.flow_class}.")
+            cls = flow_class(module, spec.flow_class)
+            self.step_source_hash = _source_hash(getattr(cls, spec.step, None))
             parents = [
                 ArtifactTable(p.pathspec, self.store, p.objects, p.info)
                 for p in self.resolved.parents
             ]
             _apply_overrides(spec, parents)
-            cls._process_config_decorators(_config_options(cls, parents[0]))
-            flow = cls(use_cli=False)
-            self.step_source_hash = _source_hash(getattr(cls, spec.step, None))
-            graph = flow._graph
-            if spec.step not in [node.name for node in graph]:
-                steps = ", ".join(node.name for node in graph)
-                raise SpinError(
-                    f"Flow {spec.flow_class} has no step '{spec.step}'. Steps: {steps}."
-                )
-            node = graph[spec.step]
-            join_type = graph[node.split_parents[-1]].type if node.type == "join" else None
-            runner = MetaflowTask.__new__(MetaflowTask)
-            runner.flow, runner.ubf_context = flow, None
-            runner._init_foreach(spec.step, join_type, parents, source.index)
-            recursive = node.type == "split-switch" and spec.step in node.out_funcs
-            runner._init_iteration(spec.step, parents, recursive)
-            flow._current_step = spec.step
-            flow._success, flow._task_ok, flow._exception = False, None, None
-            input_obj = None
-            if join_type:
-                input_obj = Inputs(runner._clone_flow(table) for table in parents)
-                flow._set_datastore(ArtifactTable(f"spin/{spec.spin_id}", self.store))
-                parameter_names = runner._init_parameters(parents[0], passdown=True)
-            else:
-                flow._set_datastore(parents[0])
-                parameter_names = runner._init_parameters(parents[0], passdown=False)
-            current._set_env(
-                flow=flow,
-                run_id=f"spin-{spec.spin_id}",
-                step_name=spec.step,
-                task_id=source.task_id or "0",
-                retry_count=0,
-                origin_run_id=source.run_id,
-                namespace=resolve_identity(),
-                username=get_username(),
-                metadata_str="spinlens@local",
-                is_running=True,
-                tags=[],
-            )
-            current._update_env(
-                {"parameter_names": parameter_names, "graph_info": flow._graph_info}
-            )
+            command = self._command(cls, parents)
         except SpinError as exc:
             raise StepFailed(
                 events.Failed(spin_id=spec.spin_id, kind="setup", error=str(exc), code=exc.code)
@@ -305,44 +276,26 @@ class StepRun:
         except Exception as exc:
             self.timings["load_s"] = time.perf_counter() - started
             raise StepFailed(_failure(spec, "setup", exc, self.timings)) from None
-        self.timings["load_s"] = time.perf_counter() - started
 
-        if spec.debug_port is not None:
-            self._wait_for_debugger(spec.debug_port)
-        if self.terminal is not None:
-            sys.breakpointhook = self._pdb_here
-        step_started = time.perf_counter()
-        step_func = getattr(flow, spec.step)
+        hooks = StepHooks(parents, before_step=self._before_step, around_step=self._around_step)
         try:
-            with memory_limit(spec.memory_limit_mb):
-                runner._exec_step_function(step_func, step_func, input_obj)
-        except SystemExit as exc:
-            self.timings["step_s"] = time.perf_counter() - step_started
-            failure = _failure(spec, "exit", exc, self.timings)
-            failure = dataclasses.replace(
-                failure,
-                error=f"The step called sys.exit({exc.code!r}); end a step with self.next().",
+            exit_code = run_task(cls, spec.flow_file, command, hooks)
+        except BaseException as exc:  # noqa: B036 - classified below, never re-raised
+            raise StepFailed(self._classify(hooks, exc)) from None
+        if hooks.step_error is not None:  # a sys.exit in the step: the CLI returned its code
+            raise StepFailed(self._classify(hooks, hooks.step_error))
+        if exit_code or hooks.task is None:
+            self.timings.setdefault("load_s", time.perf_counter() - started)
+            raise StepFailed(
+                events.Failed(
+                    spin_id=spec.spin_id,
+                    kind="setup",
+                    error=f"Metaflow's spin-step command ended with exit status {exit_code} "
+                    "before the step ran (its message is in the output above).",
+                )
             )
-            raise StepFailed(failure) from None
-        except memory_errors(spec.memory_limit_mb) as exc:
-            self.timings["step_s"] = time.perf_counter() - step_started
-            failure = _failure(spec, "memory", exc, self.timings)
-            raise StepFailed(memory_failure(failure, spec.memory_limit_mb or 0)) from None
-        except Exception as exc:
-            self.timings["step_s"] = time.perf_counter() - step_started
-            if self.terminal is not None:  # post-mortem, as pdb.post_mortem does
-                debugger = self._pdb()
-                debugger.reset()
-                debugger.interaction(None, exc.__traceback__)
-            elif spec.debug_port is not None:
-                # Caught here, the exception is no "uncaught" one to the debugger:
-                # stop at its raise as if it were (when the client asks for that).
-                import debugpy
-
-                debugpy.trigger_exception_handler(exc)
-            raise StepFailed(_failure(spec, "exception", exc, self.timings)) from None
-        self.timings["step_s"] = time.perf_counter() - step_started
-        flow._task_ok = flow._success = True
+        self.timings["step_s"] = hooks.step_s
+        flow = hooks.task.flow
 
         outputs_started = time.perf_counter()
         sys.stdout.flush()
@@ -354,7 +307,9 @@ class StepRun:
         reporter = OutputReporter(
             spec.spin_id, self.resolved, self.store, self.emit, writer, previous, previous_folder
         )
-        self.outputs = reporter.report(flow._datastore, _persisted_attributes(flow), parents)
+        self.outputs = reporter.report(
+            self._output_table(flow), _persisted_attributes(flow), parents
+        )
         self.timings["outputs_s"] = time.perf_counter() - outputs_started
         record_path = self._commit(writer, "ok", reporter.records) if writer else None
         removed = (
@@ -375,6 +330,83 @@ class StepRun:
             timings=self.timings,
             removed=removed,
             record=str(record_path) if record_path else None,
+        )
+
+    def _command(self, cls: type, parents: list[ArtifactTable]) -> TaskCommand:
+        """The ``spin-step`` command Metaflow's spin would run for this task."""
+        spec, resolved = self.spec, self.resolved
+        source_task = resolved.source_task or resolved.parents[0]
+        return TaskCommand(
+            step=spec.step,
+            run_id=f"spin-{spec.spin_id}",
+            task_id=resolved.source.task_id or "0",
+            input_paths=[p.pathspec.split("/", 1)[1] for p in resolved.parents],
+            split_index=resolved.source.index,
+            retry_count=resolved.attempt,
+            datastore_type=source_task.datastore_type,
+            datastore_root=source_task.datastore_root,
+            skip_decorators=spec.skip_decorators,
+            decospecs=tuple(spec.decospecs),
+            config_values=_config_values(cls, parents[0], spec),
+            config_files=dict(spec.config_files),
+            scratch=Path(spec.scratch_dir) if spec.scratch_dir else None,
+        )
+
+    def _before_step(self) -> None:
+        """Inputs are bound and Metaflow's decorators have run their pre-step hooks."""
+        self.timings["load_s"] = time.perf_counter() - self._load_started
+        if self.spec.debug_port is not None:
+            self._wait_for_debugger(self.spec.debug_port)
+        if self.terminal is not None:
+            sys.breakpointhook = self._pdb_here
+
+    def _around_step(self) -> AbstractContextManager[Any]:
+        return memory_limit(self.spec.memory_limit_mb)
+
+    def _classify(self, hooks: StepHooks, exc: BaseException) -> events.Failed:
+        """The failure, by where it happened: building the flow, the step, or after it."""
+        spec = self.spec
+        self.timings.setdefault("load_s", time.perf_counter() - self._load_started)
+        if hooks.step_started is None:
+            if isinstance(exc, SpinError):
+                return events.Failed(
+                    spin_id=spec.spin_id, kind="setup", error=str(exc), code=exc.code
+                )
+            return _failure(spec, "setup", exc, self.timings)
+        self.timings["step_s"] = hooks.step_s
+        step_exc = hooks.step_error or exc
+        if isinstance(step_exc, SystemExit):
+            failure = _failure(spec, "exit", step_exc, self.timings)
+            return dataclasses.replace(
+                failure,
+                error=f"The step called sys.exit({step_exc.code!r}); end a step with self.next().",
+            )
+        if isinstance(step_exc, memory_errors(spec.memory_limit_mb)):
+            failure = _failure(spec, "memory", step_exc, self.timings)
+            return memory_failure(failure, spec.memory_limit_mb or 0)
+        if type(step_exc).__name__ == "TimeoutException":  # Metaflow's @timeout fired
+            return _failure(spec, "timeout", step_exc, self.timings)
+        if self.terminal is not None:  # post-mortem, as pdb.post_mortem does
+            debugger = self._pdb()
+            debugger.reset()
+            debugger.interaction(None, step_exc.__traceback__)
+        elif spec.debug_port is not None:
+            # Caught here, the exception is no "uncaught" one to the debugger:
+            # stop at its raise as if it were (when the client asks for that).
+            import debugpy
+
+            debugpy.trigger_exception_handler(step_exc)
+        return _failure(spec, "exception", step_exc, self.timings)
+
+    def _output_table(self, flow: Any) -> ArtifactTable:
+        """The artifacts a step passes on without assigning them: its input table,
+        or for a join the names ``merge_artifacts`` passed down (Metaflow keeps
+        those in the task's output datastore, by the inputs' content keys)."""
+        table = flow._datastore
+        if isinstance(table, ArtifactTable):
+            return table
+        return ArtifactTable(
+            f"spin/{self.spec.spin_id}", self.store, dict(table._objects), dict(table._info)
         )
 
     def _pdb(self) -> pdb.Pdb:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import enum
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +18,7 @@ FLOWS = {
     "branch-join": ("branch_flow.py", (), ()),
     "foreach": ("foreach_flow.py", (), ()),
     "nested-foreach": ("nested_flow.py", (), ()),
+    "equal-artifacts": ("aliasing_flow.py", (), ()),
     "parameters-and-config": (
         "config_flow.py",
         ("--alpha", "0.9", "--label", "custom"),
@@ -90,3 +95,52 @@ def test_nested_foreach_task_settles_both_levels(flow_runs: Callable[..., FlowRu
         assert result.ok, result.error
         assert result.artifacts["cell"] == "b2"
         assert [(i, v) for i, _, v in result.artifacts["path"]] == [(1, "b"), (1, 2)]
+
+
+def test_equal_artifacts_are_separate_objects(flow_runs: Callable[..., FlowRun]) -> None:
+    """Under Metaflow every artifact name unpickles its own object: a foreach child
+    appending to `a` leaves an equal `b` alone, and an empty `acc` is not the
+    list Metaflow keeps its foreach stack in."""
+    run = flow_runs("aliasing_flow.py")
+    with SpinSession(run.file) as session:
+        result = session.spin("grow", index=1)
+        assert result.ok, result.error
+        assert result.artifacts["a"] == [0, 2]
+        assert result.artifacts["b"] == [0]
+        assert result.artifacts["acc"] == [2]
+        assert result.artifact_events["b"].vs_source == "unchanged"
+        assert result.artifact_events["a"].vs_source == "unchanged"
+
+
+def _attributes(value: object) -> tuple[str, object]:
+    """A flow-file class instance as the test process can compare it: its class
+    name and its state (the class itself is the flow module's, not ours)."""
+    if isinstance(value, enum.Enum):
+        return type(value).__name__, value.name
+    return type(value).__name__, vars(value)
+
+
+def test_classes_defined_in_the_flow_file(flow_runs: Callable[..., FlowRun]) -> None:
+    """The run pickled them as __main__.X: steps and joins read them, unchanged
+    code reports them unchanged, and the history reads them back elsewhere."""
+    run = flow_runs("classes_flow.py")
+    with SpinSession(run.file) as session:
+        for step in ("start", "left", "join", "end"):
+            result = session.spin(step)
+            assert result.ok, f"{step}: {result.error}"
+            changed = {n: e.vs_source for n, e in result.artifact_events.items()}
+            assert set(changed.values()) == {"unchanged"}, f"{step}: {changed}"
+        joined = session.spin("join")
+        assert _attributes(joined.artifacts["scaler"]) == ("Scaler", {"factor": 2.0})
+        assert _attributes(joined.artifacts["color"]) == ("Color", "BLUE")
+        assert joined.artifacts["values"] == [1, 2]
+        started = session.spin("start")
+    shown = subprocess.run(
+        [str(Path(sys.executable).parent / "spinlens"), "show", started.spin_id, "scaler"],
+        cwd=run.folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "Scaler(factor=2.0)" in shown.stdout
