@@ -131,8 +131,9 @@ export interface FailedEvent extends EventBase {
   /** One actionable sentence (or `Type: message`). */
   error: string;
   /**
-   * Machine-readable cause: `syntax-error`, `unknown-step`, `no-successful-run`,
-   * `artifact-load`, `flow-file-missing`, `metaflow-missing`, `memory-limit`, `setup`.
+   * Machine-readable cause: `syntax-error`, `no-flow`, `unknown-flow`, `unknown-step`,
+   * `no-successful-run`, `artifact-load`, `flow-file-missing`, `metaflow-missing`,
+   * `memory-limit`, `setup`.
    */
   code: string | null;
   /** Starts at the first user frame. */

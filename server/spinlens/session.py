@@ -317,7 +317,9 @@ class SpinSession:
         try:
             return analysis.flow(self.flow)
         except FlowAnalysisError as exc:
-            raise SpinError(str(exc)) from None
+            error = SpinError(str(exc))
+            error.code = exc.code  # syntax-error, no-flow or unknown-flow
+            raise error from None
 
     def _precheck(self, spin_id: str, step: str, source: str | None) -> FlowInfo | Failed:
         """The flow to spin, by static analysis of the text that will run (the
@@ -329,7 +331,7 @@ class SpinSession:
         try:
             flow = self._flow_info(source)
         except SpinError as exc:
-            return Failed(spin_id=spin_id, kind="setup", error=str(exc), code="syntax-error")
+            return Failed(spin_id=spin_id, kind="setup", error=str(exc), code=exc.code)
         if flow.step(step) is None:
             steps = ", ".join(flow.step_names)
             return Failed(

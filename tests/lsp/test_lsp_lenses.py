@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 from pathlib import Path
 
 from lsprotocol import types
 
 from lspclient import SpinlensClient
+
+DISCOVERY = Path(__file__).resolve().parents[1] / "python" / "flows" / "discovery"
 
 TWO_FLOWS = """\
 from metaflow import FlowSpec, step, card, retry
@@ -130,6 +133,65 @@ def test_lenses(tmp_path: Path) -> None:
             # Fixing the syntax error in the buffer brings the lenses back.
             client.replace(broken, SYNTAX_ERROR.replace("def start(self)", "def start(self):"))
             assert spins(await client.lenses(broken)) == [(4, [broken, "start", "Broken"])]
+        finally:
+            assert await client.stop() == 0
+
+    asyncio.run(scenario())
+
+
+def line_of(path: Path, needle: str, occurrence: int = 1) -> int:
+    """0-based line of the n-th line of ``path`` containing ``needle``."""
+    lines = [n for n, text in enumerate(path.read_text().split("\n")) if needle in text]
+    return lines[occurrence - 1]
+
+
+def test_lenses_of_inherited_and_aliased_steps(tmp_path: Path) -> None:
+    shutil.copytree(DISCOVERY, tmp_path / "discovery")
+    folder = tmp_path / "discovery" / "from_import"
+    child_file, base_file = folder / "flow.py", folder / "base.py"
+    same_file = tmp_path / "discovery" / "base_and_child_flow.py"
+
+    async def scenario() -> None:
+        client = SpinlensClient(tmp_path)
+        await client.start()
+        try:
+            # A base flow in base.py: the child's lenses are its own steps only,
+            # at this file's lines (start and end are base.py's).
+            child_text = child_file.read_text()
+            child = client.open(child_file, child_text)
+            assert spins(await client.lenses(child)) == [
+                (line_of(child_file, "@step"), [child, "middle", "ChildFlow"]),
+            ]
+            base = client.open(base_file, base_file.read_text())
+            assert spins(await client.lenses(base)) == [
+                (line_of(base_file, "@step", n), [base, name, "BaseFlow"])
+                for n, name in enumerate(["start", "middle", "end"], start=1)
+            ]
+            # Without the base module the child is no flow (the next analysis sees it).
+            base_file.unlink()
+            client.replace(child, child_text + "\n")
+            assert await client.lenses(child) == []
+
+            # Base and child flows in one file: the base's methods get lenses for
+            # the flow the file runs (ChildFlow), once each.
+            both = client.open(same_file, same_file.read_text())
+            assert spins(await client.lenses(both)) == [
+                (line_of(same_file, "@step", 1), [both, "start", "ChildFlow"]),
+                (line_of(same_file, "@step", 2), [both, "end", "ChildFlow"]),
+            ]
+
+            # Aliased Metaflow names.
+            for name, flow in [
+                ("alias_names_flow.py", "AliasNamesFlow"),
+                ("alias_module_flow.py", "AliasModuleFlow"),
+                ("alias_step_flow.py", "AliasStepFlow"),
+            ]:
+                path = tmp_path / "discovery" / name
+                uri = client.open(path, path.read_text())
+                assert spins(await client.lenses(uri)) == [
+                    (line_of(path, "    @"), [uri, "start", flow]),
+                    (line_of(path, "def end") - 1, [uri, "end", flow]),
+                ]
         finally:
             assert await client.stop() == 0
 

@@ -80,7 +80,8 @@ def _edit(rng: random.Random, text: str) -> str:
 
 
 def _texts() -> list[tuple[str, str]]:
-    files = sorted(FLOWS.glob("*.py"))
+    # discovery/: aliases, and a base and a child flow in one file.
+    files = sorted(FLOWS.glob("*.py")) + sorted((FLOWS / "discovery").glob("*.py"))
     return [("inherited.py", INHERITED), *((p.name, p.read_text()) for p in files)]
 
 

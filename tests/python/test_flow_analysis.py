@@ -899,3 +899,327 @@ def test_arbitrary_text_never_raises(text: str) -> None:
     if analysis.error is not None:
         assert analysis.flows == ()
         assert analysis.error.line >= 1 and analysis.error.column >= 1
+
+
+# Flows found across files and through aliases (fixtures: flows/discovery, each one
+# checked to run under `python flow.py run`).
+
+DISCOVERY = Path(__file__).parent / "flows" / "discovery"
+
+
+def _fixture_line(path: Path, needle: str, occurrence: int = 1) -> int:
+    return line_of(path.read_text(encoding="utf-8"), needle, occurrence)
+
+
+@pytest.mark.parametrize(
+    "folder,base",
+    [
+        ("from_import", "base.py"),  # from base import BaseFlow
+        ("module_import", "base.py"),  # import base; class ChildFlow(base.BaseFlow)
+        ("package", "shared/base.py"),  # from shared import BaseFlow (re-exported)
+    ],
+)
+def test_base_flow_in_a_sibling_module(folder: str, base: str) -> None:
+    flow_file = DISCOVERY / folder / "flow.py"
+    base_file = DISCOVERY / folder / base
+    flow = analyze_file(flow_file).flow()
+    assert flow.name == "ChildFlow"
+    # Own steps first, then the inherited ones in the base's order.
+    assert flow.step_names == ("middle", "start", "end")
+    middle, start, end = flow.steps
+    assert middle.defined_in is None
+    assert middle.line == _fixture_line(flow_file, "@step")
+    assert middle.def_line == _fixture_line(flow_file, "def middle")
+    assert start.defined_in == end.defined_in == str(base_file)
+    assert start.def_line == _fixture_line(base_file, "def start")
+    assert end.def_line == _fixture_line(base_file, "def end")
+    assert flow.parents("middle") == ("start",)
+    assert flow.parents("end") == ("middle",)
+    params = {p.name: (p.kind, p.defined_in) for p in flow.parameters}
+    assert params == {
+        "beta": ("Parameter", None),
+        "alpha": ("Parameter", str(base_file)),
+        "settings": ("Config", str(base_file)),
+    }
+    # Only lines of this file map to steps, whatever lines the inherited ones have.
+    analysis = analyze_file(flow_file)
+    lines = range(1, flow.end_line + 2)
+    assert {analysis.step_at(n) for n in lines} == {None, (flow, middle)}
+
+
+def _write(folder: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(src(text), encoding="utf-8")
+
+
+BASE_MODULE = """
+    from metaflow import FlowSpec, step
+
+    class BaseFlow(FlowSpec):
+        @step
+        def start(self):
+            self.next(self.end)
+
+        @step
+        def end(self):
+            pass
+    """
+
+CHILD = """
+    {import_line}
+
+    class ChildFlow({base}):
+        @step
+        def end(self):
+            pass
+    """
+
+
+@pytest.mark.parametrize(
+    "import_line,base",
+    [
+        ("from .base import BaseFlow", "BaseFlow"),
+        ("from . import base", "base.BaseFlow"),
+        ("from .pkg.base import BaseFlow as Root", "Root"),
+        ("import pkg.base", "pkg.base.BaseFlow"),
+        ("import pkg.base as b", "b.BaseFlow"),
+        ("from pkg import base", "base.BaseFlow"),
+        # Namespace package (no __init__.py) and a fallback import.
+        ("from ns.base import BaseFlow", "BaseFlow"),
+        (
+            "try:\n        from missing import BaseFlow\n    except ImportError:\n"
+            "        from base import BaseFlow",
+            "BaseFlow",
+        ),
+    ],
+)
+def test_import_forms_of_a_base_flow(tmp_path: Path, import_line: str, base: str) -> None:
+    _write(
+        tmp_path,
+        {
+            "base.py": BASE_MODULE,
+            "pkg/__init__.py": "",
+            "pkg/base.py": BASE_MODULE,
+            "ns/base.py": BASE_MODULE,
+            "flow.py": CHILD.format(import_line=import_line, base=base),
+        },
+    )
+    flow = analyze_file(tmp_path / "flow.py").flow()
+    assert flow.name == "ChildFlow"
+    assert flow.step_names == ("end", "start")
+    start = flow.step("start")
+    assert start is not None and start.defined_in is not None
+    assert Path(start.defined_in).name == "base.py"
+
+
+def test_base_of_a_base_in_another_module(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "root.py": """
+                from metaflow import FlowSpec, Parameter, step
+
+                class RootFlow(FlowSpec):
+                    alpha = Parameter("alpha")
+
+                    @step
+                    def start(self):
+                        self.next(self.end)
+                """,
+            "mid.py": """
+                from metaflow import step
+                from root import RootFlow
+
+                class MidFlow(RootFlow):
+                    @step
+                    def end(self):
+                        pass
+                """,
+            "flow.py": """
+                import mid
+
+                class ChildFlow(mid.MidFlow):
+                    pass
+                """,
+        },
+    )
+    flow = analyze_file(tmp_path / "flow.py").flow()
+    assert {s.name: Path(s.defined_in or "").name for s in flow.steps} == {
+        "end": "mid.py",
+        "start": "root.py",
+    }
+    assert [(p.name, Path(p.defined_in or "").name) for p in flow.parameters] == [
+        ("alpha", "root.py")
+    ]
+
+
+def test_base_flows_only_beside_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not the parent folder, not sys.path (site-packages): only the file's folder."""
+    _write(
+        tmp_path,
+        {
+            "base.py": BASE_MODULE,
+            "sub/flow.py": CHILD.format(import_line="from base import BaseFlow", base="BaseFlow"),
+            "sub/up.py": CHILD.format(import_line="from ..base import BaseFlow", base="BaseFlow"),
+            "sub/installed.py": CHILD.format(
+                import_line="from metaflow.flowspec import FlowSpec as F", base="F.Other"
+            ),
+        },
+    )
+    for name in ("flow.py", "up.py", "installed.py"):
+        with pytest.raises(FlowAnalysisError, match="no flow") as info:
+            analyze_file(tmp_path / "sub" / name).flow()
+        assert info.value.code == "no-flow"
+    # Text not saved as a file (no name, an editor's untitled: URI) looks nowhere,
+    # not even in the current folder.
+    monkeypatch.chdir(tmp_path)
+    source = src(CHILD.format(import_line="from base import BaseFlow", base="BaseFlow"))
+    assert analyze_source(source, "flow.py").flow().name == "ChildFlow"
+    assert analyze_source(source).flows == ()
+    assert analyze_source(source, "untitled:Untitled-1").flows == ()
+
+
+def test_import_cycles_end(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "a.py": """
+                from b import BFlow
+
+                class AFlow(BFlow):
+                    pass
+                """,
+            "b.py": """
+                from a import AFlow
+
+                class BFlow(AFlow):
+                    pass
+                """,
+            "me.py": """
+                from me import MeFlow
+
+                class MeFlow(MeFlow):
+                    pass
+                """,
+            # A cycle through a module that does hold the base flow.
+            "c.py": """
+                from d import BaseFlow
+
+                class ChildFlow(BaseFlow):
+                    pass
+                """,
+            "d.py": "from c import ChildFlow\n" + src(BASE_MODULE),
+        },
+    )
+    assert analyze_file(tmp_path / "a.py").flows == ()
+    assert analyze_file(tmp_path / "me.py").flows == ()
+    assert analyze_file(tmp_path / "c.py").flow().step_names == ("start", "end")
+
+
+def test_base_module_changes_are_seen(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {"flow.py": CHILD.format(import_line="from base import BaseFlow", base="BaseFlow")},
+    )
+    flow_file = tmp_path / "flow.py"
+    base_file = tmp_path / "base.py"
+    with pytest.raises(FlowAnalysisError, match="no flow"):
+        analyze_file(flow_file).flow()
+    # The base appears later (the editor had the child open first).
+    base_file.write_text(src(BASE_MODULE), encoding="utf-8")
+    assert analyze_file(flow_file).flow().step_names == ("end", "start")
+    # Unchanged files: the same cached result.
+    text = flow_file.read_text(encoding="utf-8")
+    assert analyze_source(text, str(flow_file)) is analyze_source(text, str(flow_file))
+    # A step added to the base (same size or not, the mtime moves).
+    base_file.write_text(
+        src(BASE_MODULE).replace(
+            "def end(self):", "def extra(self):\n        pass\n\n    @step\n    def end(self):"
+        ),
+        encoding="utf-8",
+    )
+    assert analyze_file(flow_file).flow().step_names == ("end", "start", "extra")
+    base_file.unlink()
+    assert analyze_file(flow_file).flows == ()
+
+
+ALIASES = [
+    # from metaflow import FlowSpec as FS, Parameter as P, step as mf_step
+    ("alias_names_flow.py", "AliasNamesFlow", {"alpha": "Parameter"}),
+    # import metaflow as mf: mf.FlowSpec, mf.step, mf.Parameter, mf.Config
+    ("alias_module_flow.py", "AliasModuleFlow", {"alpha": "Parameter", "settings": "Config"}),
+    # from metaflow import step as s, with another decorator stacked
+    ("alias_step_flow.py", "AliasStepFlow", {}),
+]
+
+
+@pytest.mark.parametrize("name,flow_name,params", ALIASES)
+def test_aliased_metaflow_names(name: str, flow_name: str, params: dict[str, str]) -> None:
+    path = DISCOVERY / name
+    flow = analyze_file(path).flow()
+    assert flow.name == flow_name
+    assert flow.step_names == ("start", "end")
+    start = flow.step("start")
+    assert start is not None
+    assert start.decorators[-1] == "step"  # the alias is reported by its Metaflow name
+    assert start.line == _fixture_line(path, "@")  # the first decorator
+    assert {p.name: p.kind for p in flow.parameters} == params
+
+
+def test_alias_of_another_metaflow_name_is_not_a_step() -> None:
+    source = src(
+        """
+        from metaflow import FlowSpec as Flow, card as step, step as real
+
+        class F(Flow):
+            @step
+            def helper(self):
+                pass
+
+            @real
+            def start(self):
+                pass
+        """
+    )
+    flow = analyze_source(source).flow()
+    assert flow.step_names == ("start",)
+
+
+def test_base_and_child_in_one_file_picks_the_main_flow() -> None:
+    path = DISCOVERY / "base_and_child_flow.py"
+    analysis = analyze_file(path)
+    assert [f.name for f in analysis.flows] == ["BaseFlow", "ChildFlow"]
+    assert analysis.main_flow == "ChildFlow"
+    flow = analysis.flow()
+    assert flow.name == "ChildFlow"
+    start = flow.step("start")
+    assert start is not None
+    # Inherited from a class of this file: defined here, at the base's lines.
+    assert start.defined_in is None
+    assert start.def_line == _fixture_line(path, "def start")
+    assert [p.name for p in flow.parameters] == ["alpha"]
+
+
+def test_error_codes(tmp_path: Path) -> None:
+    codes = {}
+    for label, analysis, name in [
+        ("syntax", analyze_source(SYNTAX_ERROR), None),
+        ("plain", analyze_source("x = 1\n"), None),
+        ("unknown", analyze_source(TWO_FLOWS), "Missing"),
+    ]:
+        with pytest.raises(FlowAnalysisError) as info:
+            analysis.flow(name)
+        codes[label] = info.value.code
+    bad = tmp_path / "bad.py"
+    bad.write_bytes(b"x = '\xff'\n")
+    with pytest.raises(FlowAnalysisError) as info:
+        analyze_file(bad).flow()
+    codes["utf8"] = info.value.code
+    assert codes == {
+        "syntax": "syntax-error",
+        "plain": "no-flow",
+        "unknown": "unknown-flow",
+        "utf8": "syntax-error",
+    }

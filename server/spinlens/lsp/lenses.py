@@ -39,13 +39,7 @@ def code_lenses(
     if index.steps is None:
         return []
     lenses: list[types.CodeLens] = []
-    seen: set[tuple[int, str]] = set()
-    for step in index.steps:
-        # A flow deriving from another in the file lists the inherited steps
-        # too, at the base class's lines: one set of lenses per method.
-        if (step.line, step.name) in seen:
-            continue
-        seen.add((step.line, step.name))
+    for step in index.steps:  # one per method of this file (see step_index.full_index)
         line = step.line - 1
         where = types.Range(types.Position(line, 0), types.Position(line, 0))
         arguments = [uri, step.name, step.flow]

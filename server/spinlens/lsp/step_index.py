@@ -64,15 +64,27 @@ def _lines(text: str) -> tuple[str, ...]:
 
 
 def full_index(text: str, filename: str) -> StepIndex:
+    """The steps written in ``text``, each once (in line order).
+
+    Steps a flow inherits from a module beside the file are left out: their
+    lines are that module's. A method inherited by another flow of the file is
+    listed for the flow ``python file.py`` runs (the one with runs to spin) if
+    that flow has it, else for the first flow having it.
+    """
     analysis = analyze_source(text, filename)
     if analysis.error is not None:
         return StepIndex(text, _lines(text), None)
-    steps = tuple(
-        IndexedStep(flow.name, step.name, step.line, step.def_line, step.end_line)
-        for flow in analysis.flows
-        for step in flow.steps
-    )
-    return StepIndex(text, _lines(text), steps)
+    default = analysis.flow().name if analysis.flows else None
+    flows = sorted(analysis.flows, key=lambda flow: flow.name != default)  # stable
+    steps: dict[tuple[int, str], IndexedStep] = {}
+    for flow in flows:
+        for step in flow.steps:
+            if step.defined_in is None:
+                steps.setdefault(
+                    (step.line, step.name),
+                    IndexedStep(flow.name, step.name, step.line, step.def_line, step.end_line),
+                )
+    return StepIndex(text, _lines(text), tuple(sorted(steps.values(), key=lambda s: s.line)))
 
 
 def update_index(previous: StepIndex | None, text: str, filename: str) -> StepIndex:
