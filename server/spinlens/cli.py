@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+import webbrowser
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -44,6 +45,16 @@ def _megabytes(text: str) -> int:
     return value
 
 
+def _parse_config_values(pairs: list[list[str]]) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for name, text in pairs:
+        try:
+            values[name] = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SpinError(f"--config-value {name}: the value is not JSON ({exc}).") from None
+    return values
+
+
 def _run_flow(flow_file: str, printer: Printer) -> bool:
     print(f"Running {flow_file} once to get inputs to spin from…", file=printer.err, flush=True)
     completed = subprocess.run(
@@ -69,6 +80,11 @@ def _spin_once(session: SpinSession, args: argparse.Namespace, printer: Printer)
         debug_port=args.port if args.debug else None,
         terminal=args.pdb,
         memory_limit_mb=args.memory_limit,
+        iteration=args.iteration,
+        skip_decorators=args.skip_decorators,
+        decospecs=args.decospecs,
+        config_values=_parse_config_values(args.config_value),
+        configs=dict(args.config),
     )
     result = spin()
     failure = result.failure
@@ -178,6 +194,24 @@ def _cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_card(args: argparse.Namespace) -> int:
+    """The HTML files of the cards a spin rendered; --open shows them in a browser."""
+    history = _find_history(args.history)
+    try:
+        record, folder = history.find(args.spin_id)
+    except KeyError as exc:
+        raise SpinError(str(exc.args[0])) from None
+    if not record.cards:
+        raise SpinError(f"Spin {record.id} ({record.flow}.{record.step}) rendered no cards.")
+    for card in record.cards:
+        path = folder / card["file"]
+        label = f"{card['type']} [{card['id']}]" if card.get("id") else card["type"]
+        print(f"{label}: {path}")
+        if args.open:
+            webbrowser.open(path.as_uri())
+    return 0
+
+
 def _cmd_diff(args: argparse.Namespace) -> int:
     from .diff import diff_values
 
@@ -228,12 +262,51 @@ def _cmd_lsp(args: argparse.Namespace) -> int:
 
 def _add_spin_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("flow_file", metavar="FLOW.py")
-    parser.add_argument("step", metavar="STEP")
+    parser.add_argument(
+        "step",
+        metavar="STEP",
+        help="a step, or a pathspec: RUN/STEP, RUN/STEP/TASK or Flow/RUN/STEP/TASK",
+    )
     parser.add_argument("--flow", help="flow class, when the file defines several")
     parser.add_argument("--run", metavar="ID", help="source run (default: latest successful)")
     pick = parser.add_mutually_exclusive_group()
     pick.add_argument("--index", type=int, metavar="N", help="foreach split index (default 0)")
     pick.add_argument("--task", metavar="ID", help="source task id (settles nested foreach)")
+    parser.add_argument(
+        "--iteration",
+        type=int,
+        metavar="N",
+        help="a recursive step's iteration (default 0, the first; -1: the last)",
+    )
+    parser.add_argument(
+        "--skip-decorators",
+        action="store_true",
+        help="run none of Metaflow's spin decorators (@environment, @timeout, @card, ...)",
+    )
+    parser.add_argument(
+        "--with",
+        dest="decospecs",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="add a decorator to the step, as Metaflow's --with (e.g. timeout:seconds=5)",
+    )
+    parser.add_argument(
+        "--config-value",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "JSON"),
+        help="spin with this value of Config NAME instead of the source run's",
+    )
+    parser.add_argument(
+        "--config",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "FILE"),
+        help="spin with Config NAME read from FILE (with its parser)",
+    )
     parser.add_argument(
         "--set",
         action="append",
@@ -298,6 +371,12 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("artifact", metavar="ARTIFACT", nargs="?")
     show.add_argument("--history", metavar="DIR", help="history folder (default: .spinlens)")
     show.set_defaults(handler=_cmd_show)
+
+    card = commands.add_parser("card", help="the cards a recorded spin's @card rendered")
+    card.add_argument("spin_id", metavar="SPIN_ID")
+    card.add_argument("--open", action="store_true", help="open each card in a browser")
+    card.add_argument("--history", metavar="DIR", help="history folder (default: .spinlens)")
+    card.set_defaults(handler=_cmd_card)
 
     diff = commands.add_parser("diff", help="what changed between two recorded spins")
     diff.add_argument("spin_a", metavar="SPIN_A")

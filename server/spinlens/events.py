@@ -77,7 +77,20 @@ class Artifact:
     # the comparisons that changed.
     diffs: dict[str, dict[str, Any]] = field(default_factory=dict)
     error: str | None = None  # e.g. the value cannot be pickled
+    # Metaflow's own (`_graph_info`, `_foreach_stack`, ...): tables hide them by default.
+    internal: bool = False
+    # Assigned by a step that then failed: how far it got, not a result.
+    partial: bool = False
     event: Literal["artifact"] = "artifact"
+
+
+@dataclass(frozen=True)
+class Card:
+    """A card the step's ``@card`` rendered: its HTML is in the file at ``path``."""
+
+    type: str
+    id: str | None
+    path: str
 
 
 @dataclass(frozen=True)
@@ -88,6 +101,7 @@ class Finished:
     timings: dict[str, float]
     removed: tuple[str, ...] = ()  # source-task artifacts this spin no longer produces
     record: str | None = None  # folder of this spin in the history
+    cards: tuple[Card, ...] = ()
     status: Literal["ok"] = "ok"
     event: Literal["finished"] = "finished"
 
@@ -133,4 +147,6 @@ def from_dict(data: dict[str, Any]) -> Event:
     for name in ("next_steps", "removed"):
         if name in fields:
             fields[name] = tuple(fields[name])
+    if "cards" in fields:
+        fields["cards"] = tuple(Card(**card) for card in fields["cards"])
     return cls(**fields)

@@ -80,6 +80,8 @@ class SpinRecord:
     next_steps: list[str] = field(default_factory=list)
     error: str | None = None
     artifacts: list[ArtifactRecord] = field(default_factory=list)
+    # The step's @card output: {"type", "id", "file"}, the file in the record's folder.
+    cards: list[dict[str, Any]] = field(default_factory=list)
 
     def artifact(self, name: str) -> ArtifactRecord | None:
         return next((a for a in self.artifacts if a.name == name), None)

@@ -243,12 +243,23 @@ class ArtifactTable:
         store: InputStore,
         objects: dict[str, str] | None = None,
         info: dict[str, dict[str, Any]] | None = None,
+        origin: Any = None,
     ) -> None:
         self.pathspec = pathspec
         self.store = store
+        self._origin = origin  # the task's own (read-only) TaskDataStore, if any
         self._objects: dict[str, str] = dict(objects or {})
         self._info: dict[str, dict[str, Any]] = dict(info or {})
         self.accessed: dict[str, Any] = {}
+
+    @property
+    def orig_datastore(self) -> Any:
+        """The original task's datastore: Metaflow's persist (``--persist``, for a
+        @card step) copies the blobs of unchanged artifacts from it into the spin
+        datastore. No origin: no attribute, as Metaflow checks with hasattr."""
+        if self._origin is None:
+            raise AttributeError("orig_datastore")
+        return self._origin
 
     def __contains__(self, name: str) -> bool:
         return name in self._objects

@@ -28,6 +28,7 @@ import time
 import traceback
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import cloudpickle
@@ -60,11 +61,33 @@ def _die_with_parent() -> None:
         pass  # not Linux: the parked child still exits on EOF
 
 
-def _scratch_parent() -> str | None:
-    """Memory-backed /dev/shm when there is one: Metaflow writes a dozen small
-    metadata files per spin, which cost milliseconds on an overlay disk."""
+_SCRATCH_PREFIX = "spinlens-kernel-"
+
+
+def _scratch_folder() -> str:
+    """This kernel's folder for Metaflow's spin datastore, named with its pid.
+
+    In memory-backed /dev/shm when there is one: Metaflow writes a dozen small
+    metadata files per spin, which cost milliseconds on an overlay disk. Folders
+    of kernels that died without cleaning up (SIGKILL) are removed here.
+    """
     shm = "/dev/shm"
-    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
+    parent = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else tempfile.gettempdir()
+    for stale in Path(parent).glob(f"{_SCRATCH_PREFIX}*-*"):
+        pid = stale.name[len(_SCRATCH_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and not _pid_alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+    return tempfile.mkdtemp(prefix=f"{_SCRATCH_PREFIX}{os.getpid()}-", dir=parent)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 def _describe_exit(status: int) -> tuple[events.FailureKind, str]:
@@ -130,10 +153,12 @@ class Kernel:
         self.pending: deque[dict[str, Any]] = deque()
         self.module_snapshot: dict[str, tuple[str, float]] = {}
         self.dying: list[int] = []  # killed children not yet reaped
+        self.notes_said: set[str] = set()
         # Metaflow's spin-step writes a task's metadata (and cards) into a spin
         # datastore; ours lives here, never beside the flow or the original run.
-        self.scratch = tempfile.mkdtemp(prefix="spinlens-kernel-", dir=_scratch_parent())
+        self.scratch = _scratch_folder()
         SpinStorage.SYSROOT_VAR = self.scratch
+        os.environ["METAFLOW_DATASTORE_SYSROOT_SPIN"] = self.scratch  # a card's process
 
     # -- start-up -----------------------------------------------------------
     def warm_up(self) -> None:
@@ -329,6 +354,10 @@ class Kernel:
                 for fd in (out_r, err_r):
                     os.close(fd)
                 _child_main(self, resolved, child_sock, out_w, err_w)
+            except BaseException:  # noqa: B036 - a Spinlens fault: say so in the spin's output
+                traceback.print_exc()
+                sys.stderr.flush()
+                os._exit(1)
             finally:
                 os._exit(0)
         for fd in (out_w, err_w):
@@ -382,6 +411,11 @@ class Kernel:
                     self._forward_logs(child, fd, drain=True)
                 if header.get("event") == "finished":
                     header["timings"] = {"prepare_s": prepare_s, **header.get("timings", {})}
+                if header.get("event") == "progress":
+                    # A child's notes (decorators a spin skips) are said once per kernel.
+                    if header.get("message") in self.notes_said:
+                        continue
+                    self.notes_said.add(str(header.get("message")))
                 send_frame(self.sock, header)
                 if header.get("event") in ("finished", "failed"):
                     terminal = header["event"]
@@ -476,6 +510,13 @@ def _end_output() -> None:
     os.close(devnull)
 
 
+def _clear_spin_datastore(spec: SpinSpec) -> None:
+    """What Metaflow's spin-step wrote for this spin (task metadata, a card
+    step's outputs) is read by now; the next spin starts after this one ends."""
+    if spec.scratch_dir:
+        shutil.rmtree(os.path.join(spec.scratch_dir, SpinStorage.DATASTORE_DIR), ignore_errors=True)
+
+
 def _still_current(target: Target, resolved: Resolved) -> bool:
     """Inputs of "the latest successful run" go stale when a newer run succeeds
     (the user ran the flow again); a spin that named its run keeps them."""
@@ -524,9 +565,11 @@ def _child_main(
         run.record_failure(failed.failure)  # may print (a full disk): before the pipes close
         _end_output()
         emit(failed.failure)
+        _clear_spin_datastore(spec)
         return
     _end_output()
     emit(finished)
+    _clear_spin_datastore(spec)
     if spec.debug_port is not None:
         return  # exiting ends the debug session (see Kernel._watch)
     # Parked: serve the values of this spin's outputs until the kernel lets go.

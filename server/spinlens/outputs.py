@@ -77,19 +77,23 @@ class OutputReporter:
         self.records: list[ArtifactRecord] = []
 
     def report(
-        self, table: ArtifactTable, attributes: dict[str, Any], parents: list[ArtifactTable]
+        self,
+        table: ArtifactTable,
+        attributes: dict[str, Any],
+        parents: list[ArtifactTable],
+        partial: bool = False,
     ) -> dict[str, Callable[[], Any]]:
-        """Report every public output; return a value getter for every output."""
+        """Report every output (Metaflow's internal ones flagged, last); return a
+        value getter for each. ``partial``: the step failed, and these are the
+        values it had assigned."""
         getters: dict[str, Callable[[], Any]] = {}
-        public: list[_Output] = []
+        outputs: list[_Output] = []
         for name in sorted(set(table._objects) | set(attributes)):
             touched = name in attributes
             if touched:
                 getters[name] = _constant(attributes[name])
             else:
                 getters[name] = _lookup(table, name)
-            if name.startswith("_"):
-                continue  # internal: kept for fetch, neither reported nor stored
             output = _Output(name, touched, table._objects.get(name), getters[name], None)
             if touched:
                 try:
@@ -98,16 +102,23 @@ class OutputReporter:
                     output.error = f"cannot be pickled, so Metaflow could not store it: {exc}"
             else:
                 output.fingerprint = self.store.fingerprint_of(output.key or "")
-            public.append(output)
-        public.sort(key=lambda o: (o.touched, o.fingerprint.size if o.fingerprint else 0))
-        for output in public:
-            self.emit(self._describe(output, table, parents))
+            outputs.append(output)
+        outputs.sort(
+            key=lambda o: (
+                o.name.startswith("_"),
+                o.touched,
+                o.fingerprint.size if o.fingerprint else 0,
+            )
+        )
+        for output in outputs:
+            self.emit(self._describe(output, table, parents, partial))
         return getters
 
     def _describe(
-        self, output: _Output, table: ArtifactTable, parents: list[ArtifactTable]
+        self, output: _Output, table: ArtifactTable, parents: list[ArtifactTable], partial: bool
     ) -> events.Artifact:
         name, fp = output.name, output.fingerprint
+        internal = name.startswith("_")
         info = table._info.get(name, {})
         known = output.touched or (output.key or "") in self.store.values
         value = output.value_of() if known else None
@@ -134,11 +145,13 @@ class OutputReporter:
                 vs_previous = "changed"
 
         diffs: dict[str, dict[str, Any]] = {}
-        if known and vs_inputs == "changed":
+        if internal:
+            pass  # Metaflow's bookkeeping: statuses, no diffs
+        elif known and vs_inputs == "changed":
             diffs["inputs"] = self._diff(lambda: self._baseline(inputs[0][1], value), value)
-        if known and vs_source == "changed" and source_key:
+        if not internal and known and vs_source == "changed" and source_key:
             diffs["source"] = self._diff(lambda: self._baseline(source_key, value), value)
-        if known and vs_previous == "changed" and previous is not None:
+        if not internal and known and vs_previous == "changed" and previous is not None:
             diffs["previous"] = self._diff(lambda: self._previous_value(previous), value)
 
         error = output.error
@@ -178,6 +191,8 @@ class OutputReporter:
             vs_previous=vs_previous,
             diffs=diffs,
             error=error,
+            internal=internal,
+            partial=partial,
         )
 
     def _baseline(self, key: str, new: Any) -> Any:

@@ -149,15 +149,20 @@ class Printer:
     def summary(self, result: SpinResult) -> None:
         if self.as_json:
             return
+        # Metaflow's own artifacts are bookkeeping; --json and the Python API have them.
+        everything = list(result.artifact_events.values())
+        artifacts = [a for a in everything if not a.internal]
+        hidden = len(everything) - len(artifacts)
         if not result.ok:
             failure = result.failure
             assert failure is not None
             if failure.traceback:
                 print(failure.traceback.rstrip(), file=self.err)
+            for line in partial_lines([a for a in artifacts if a.partial], self.paint):
+                print(line, file=self.err)
             where = f" ({failure.file}:{failure.line})" if failure.file else ""
             print(self.paint(f"✗ {failure.error}{where}", "31"), file=self.err)
             return
-        artifacts = list(result.artifact_events.values())
         rows = [("artifact", "type", "size", "vs inputs", "vs source run", "vs previous spin")]
         statuses = []
         for a in artifacts:
@@ -175,6 +180,12 @@ class Printer:
         print(file=self.out)
         for line in table(rows, self.paint, statuses, (3, 4, 5)):
             print(line, file=self.out)
+        if hidden:
+            note = f"{hidden} internal artifact{'s' if hidden != 1 else ''} hidden (Metaflow's own)"
+            print(self.paint(note, "2"), file=self.out)
+        for card in _cards(result):
+            name = f"{card.type} {card.id}" if card.id else card.type
+            print(f"card {name}: {card.path}", file=self.out)
         print(file=self.out)
         for a in artifacts:
             for comparison, label in _COMPARISONS:
@@ -195,6 +206,21 @@ class Printer:
         total, step = result.timings.get("total_s", 0.0), result.timings.get("step_s", 0.0)
         done = f"✓ ok in {total:.2f} s (step {step:.2f} s); next: {nxt}"
         print(self.paint(done, "32"), file=self.out)
+
+
+def partial_lines(partial: Sequence[events.Artifact], paint: Painter) -> list[str]:
+    """What a failed step had assigned before it raised: how far it got."""
+    if not partial:
+        return []
+    rows = [("artifact", "type", "size", "value")]
+    rows += [(a.name, short_type(a.type), human_size(a.size), a.summary) for a in partial]
+    head = paint("assigned before the failure:", "1")
+    return [head, *(f"  {line}" for line in table(rows, paint))]
+
+
+def _cards(result: SpinResult) -> tuple[events.Card, ...]:
+    finished = next((e for e in result.events if isinstance(e, events.Finished)), None)
+    return finished.cards if finished else ()
 
 
 def history_lines(records: Sequence[SpinRecord], paint: Painter) -> list[str]:

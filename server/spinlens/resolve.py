@@ -70,6 +70,7 @@ class Resolved:
     parents: list[TaskInputs]  # in the order the step sees them
     source_task: TaskInputs | None  # the step's own task in the source run
     attempt: int = 0  # the source task's attempt: current.retry_count in the spin
+    origin_run_id: str | None = None  # the run a resumed source task was cloned from
 
 
 # (type, root, flow) -> the flow's datastore, its blob cache, whether it is remote
@@ -305,4 +306,12 @@ def resolve(target: Target) -> Resolved:
         [_task_inputs(p, like=task) for p in parent_tasks],
         _task_inputs(task),
         attempt=int(task.current_attempt or 0),
+        origin_run_id=_origin_run_id(task),
     )
+
+
+def _origin_run_id(task: Task) -> str | None:
+    """What ``current.origin_run_id`` was in the source task (Metaflow records it
+    as text, "None" outside a resume)."""
+    recorded = task.metadata_dict.get("origin-run-id")
+    return None if recorded in (None, "None") else str(recorded)

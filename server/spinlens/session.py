@@ -125,11 +125,18 @@ class SpinResult:
     removed: tuple[str, ...] = ()  # artifacts of the source task this spin no longer makes
     timings: dict[str, float] = field(default_factory=dict)
     failure: Failed | None = None
+    # The outputs; after a failure, what the step had assigned (``partial``).
     artifacts: Mapping[str, Any] = field(default_factory=dict)
+    cards: tuple[SpinCard, ...] = ()
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+    @property
+    def partial(self) -> tuple[str, ...]:
+        """Names a failed step had assigned before it raised."""
+        return tuple(e.name for e in self.events if isinstance(e, Artifact) and e.partial)
 
     @property
     def stdout(self) -> str:
@@ -149,6 +156,19 @@ class SpinResult:
 
     def _stream(self, stream: str) -> str:
         return "".join(e.text for e in self.events if isinstance(e, Log) and e.stream == stream)
+
+
+@dataclass(frozen=True)
+class SpinCard:
+    """A card the step's ``@card`` rendered in the spin."""
+
+    type: str
+    id: str | None
+    path: str  # the HTML file, in the spin history (or the kernel's folder)
+
+    @property
+    def html(self) -> str:
+        return Path(self.path).read_text(encoding="utf-8")
 
 
 class LazyArtifacts(Mapping[str, Any]):
@@ -522,10 +542,13 @@ class SpinSession:
             result.timings = dict(terminal.timings)
             names = [e.name for e in collected if isinstance(e, Artifact)]
             result.artifacts = LazyArtifacts(self, spin_id, names)
+            result.cards = tuple(SpinCard(c.type, c.id, c.path) for c in terminal.cards)
         else:
             assert isinstance(terminal, Failed)
             result.failure = terminal
             result.timings = dict(terminal.timings)
+            # Read back from the spin history: a failed spin's process is gone.
+            result.artifacts = LazyArtifacts(self, spin_id, list(result.partial))
         return result
 
     def cancel(self) -> None:

@@ -24,10 +24,9 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FunctionType, MethodType
 from typing import Any, TextIO
 
-from metaflow.parameters import Parameter
+from metaflow.metaflow_current import current
 from metaflow.user_configs.config_parameters import ConfigValue
 
 from . import events
@@ -36,7 +35,14 @@ from .flow_loader import flow_class, load_flow_module
 from .history import DEFAULT_KEEP, ArtifactRecord, History, SpinRecord, SpinWriter
 from .inputs import ArtifactTable, InputStore
 from .limits import memory_errors, memory_failure, memory_limit
-from .metaflow_task import StepHooks, TaskCommand, run_task
+from .metaflow_task import (
+    StepDecorators,
+    StepHooks,
+    TaskCommand,
+    persisted_attributes,
+    read_cards,
+    run_task,
+)
 from .outputs import OutputReporter
 from .resolve import Resolved
 
@@ -191,21 +197,6 @@ def _source_hash(step_function: Any) -> str | None:
         return None
 
 
-def _persisted_attributes(flow: Any) -> dict[str, Any]:
-    """The attributes Metaflow's TaskDataStore.persist would save, by its rules."""
-    found: dict[str, Any] = {}
-    cls = flow.__class__
-    for var in dir(flow):
-        if var.startswith("__") or var in flow._EPHEMERAL:
-            continue
-        if isinstance(getattr(cls, var, None), property):
-            continue
-        value = getattr(flow, var)
-        if not isinstance(value, (MethodType, FunctionType, Parameter)):
-            found[var] = value
-    return found
-
-
 Terminal = tuple[TextIO, TextIO]  # a terminal's input and output, for pdb
 
 
@@ -255,16 +246,19 @@ class StepRun:
         self.step_source_hash: str | None = None
         self.next_steps: tuple[str, ...] = ()
         self._load_started = time.perf_counter()
+        self.decorators: StepDecorators | None = None
+        self.writer: SpinWriter | None = None
+        self.records: list[ArtifactRecord] = []
 
     def run(self) -> events.Finished:
-        spec, source = self.spec, self.resolved.source
+        spec = self.spec
         started = self._load_started = time.perf_counter()
         try:
             module = load_flow_module(spec.flow_file, spec.source)
             cls = flow_class(module, spec.flow_class)
             self.step_source_hash = _source_hash(getattr(cls, spec.step, None))
             parents = [
-                ArtifactTable(p.pathspec, self.store, p.objects, p.info)
+                ArtifactTable(p.pathspec, self.store, p.objects, p.info, origin=p.datastore)
                 for p in self.resolved.parents
             ]
             _apply_overrides(spec, parents)
@@ -277,13 +271,22 @@ class StepRun:
             self.timings["load_s"] = time.perf_counter() - started
             raise StepFailed(_failure(spec, "setup", exc, self.timings)) from None
 
-        hooks = StepHooks(parents, before_step=self._before_step, around_step=self._around_step)
+        hooks = StepHooks(
+            parents,
+            register=(command.step, command.task_id) if command.persist else None,
+            cards_from=spec.scratch_dir if command.persist else None,
+            flow_built=self._flow_built,
+            before_step=self._before_step,
+            around_step=self._around_step,
+        )
         try:
             exit_code = run_task(cls, spec.flow_file, command, hooks)
         except BaseException as exc:  # noqa: B036 - classified below, never re-raised
-            raise StepFailed(self._classify(hooks, exc)) from None
+            raise StepFailed(self._step_failed(hooks, exc, parents)) from None
+        finally:
+            os.chdir(os.path.dirname(spec.flow_file))
         if hooks.step_error is not None:  # a sys.exit in the step: the CLI returned its code
-            raise StepFailed(self._classify(hooks, hooks.step_error))
+            raise StepFailed(self._step_failed(hooks, hooks.step_error, parents))
         if exit_code or hooks.task is None:
             self.timings.setdefault("load_s", time.perf_counter() - started)
             raise StepFailed(
@@ -302,16 +305,16 @@ class StepRun:
         sys.stderr.flush()
         transition = getattr(flow, "_transition", None) or ((), None)
         self.next_steps = tuple(transition[0])
-        writer = self.history.begin(source.flow, spec.step, spec.spin_id) if self.history else None
-        previous, previous_folder = self._previous_spin()
-        reporter = OutputReporter(
-            spec.spin_id, self.resolved, self.store, self.emit, writer, previous, previous_folder
-        )
-        self.outputs = reporter.report(
-            self._output_table(flow), _persisted_attributes(flow), parents
-        )
+        # Metaflow sets its own bookkeeping (`_task_ok`, `_success`) after the step
+        # function, and its persist keeps those on the flow object: read them now.
+        attributes = {
+            **hooks.attributes,
+            **{n: v for n, v in persisted_attributes(flow).items() if n.startswith("_")},
+        }
+        self.outputs = self._report(self._output_table(flow), attributes, parents)
         self.timings["outputs_s"] = time.perf_counter() - outputs_started
-        record_path = self._commit(writer, "ok", reporter.records) if writer else None
+        cards = self._cards(command)
+        record_path = self._commit("ok", cards=cards) if self.writer else None
         removed = (
             tuple(
                 sorted(
@@ -330,7 +333,74 @@ class StepRun:
             timings=self.timings,
             removed=removed,
             record=str(record_path) if record_path else None,
+            cards=tuple(cards),
         )
+
+    def _report(
+        self,
+        table: ArtifactTable,
+        attributes: dict[str, Any],
+        parents: list[ArtifactTable],
+        partial: bool = False,
+    ) -> dict[str, Callable[[], Any]]:
+        """Compare, diff, store and report the outputs (or, ``partial``, what a
+        failed step had assigned), beginning this spin's history record."""
+        source = self.resolved.source
+        if self.history is not None:
+            self.writer = self.history.begin(source.flow, self.spec.step, self.spec.spin_id)
+        previous, previous_folder = self._previous_spin()
+        reporter = OutputReporter(
+            self.spec.spin_id,
+            self.resolved,
+            self.store,
+            self.emit,
+            self.writer,
+            previous,
+            previous_folder,
+        )
+        getters = reporter.report(table, attributes, parents, partial=partial)
+        self.records = reporter.records
+        return getters
+
+    def _step_failed(
+        self, hooks: StepHooks, exc: BaseException, parents: list[ArtifactTable]
+    ) -> events.Failed:
+        """The failure; if the step itself failed, what it had assigned by then is
+        reported first, as partial artifacts."""
+        failure = self._classify(hooks, exc)
+        if hooks.step_started is not None and hooks.task is not None:
+            assigned = _assigned(hooks.attributes, [hooks.task.flow._datastore, *parents])
+            if assigned:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                empty = ArtifactTable(f"spin/{self.spec.spin_id}", self.store)
+                try:
+                    self.outputs = self._report(empty, assigned, parents, partial=True)
+                except Exception as report_error:  # the failure itself must still be reported
+                    print(f"[spinlens] partial artifacts: {report_error}", file=sys.stderr)
+        return failure
+
+    def _cards(self, command: TaskCommand) -> list[events.Card]:
+        """The cards the step's @card decorators rendered, kept with the spin."""
+        if not command.persist or self.spec.scratch_dir is None:
+            return []
+        if self.writer is not None:  # the record's folder, where it will be once committed
+            into, final = self.writer.folder, self.writer.final
+        else:
+            into = final = Path(self.spec.scratch_dir) / "cards" / self.spec.spin_id
+        try:
+            cards = read_cards(
+                self.spec.scratch_dir,
+                self.resolved.source.flow,
+                command.run_id,
+                command.step,
+                command.task_id,
+                into,
+            )
+        except Exception as exc:  # a card Metaflow could not render is not the step's failure
+            print(f"[spinlens] the step's cards could not be read: {exc}", file=sys.stderr)
+            return []
+        return [dataclasses.replace(c, path=str(final / Path(c.path).name)) for c in cards]
 
     def _command(self, cls: type, parents: list[ArtifactTable]) -> TaskCommand:
         """The ``spin-step`` command Metaflow's spin would run for this task."""
@@ -350,11 +420,37 @@ class StepRun:
             config_values=_config_values(cls, parents[0], spec),
             config_files=dict(spec.config_files),
             scratch=Path(spec.scratch_dir) if spec.scratch_dir else None,
+            persist=self._has_cards(cls),
         )
+
+    def _has_cards(self, cls: type) -> bool:
+        """A @card step persists its outputs, so its card can show them. Read off
+        the class as written (and --with): mutators may add cards, seen only once
+        Metaflow's CLI has built the flow, after the command is chosen."""
+        step = getattr(cls, self.spec.step, None)
+        decorators = [d.name for d in getattr(step, "decorators", [])]
+        decorators += [spec.split(":")[0] for spec in self.spec.decospecs]
+        return not self.spec.skip_decorators and "card" in decorators
+
+    def _flow_built(self, flow: Any) -> None:
+        """Metaflow's CLI has built the flow (mutators, --with): sort the step's
+        decorators as Metaflow's spin does, and start the step's process the way
+        its runtime would."""
+        self.decorators = StepDecorators.of(flow, self.spec.step, self.spec.skip_decorators)
+        if self.decorators.ignored:
+            names = ", ".join(f"@{name}" for name in self.decorators.ignored)
+            why = "--skip-decorators" if self.spec.skip_decorators else "as in metaflow spin"
+            self.emit(
+                events.Progress(spin_id=self.spec.spin_id, message=f"not applied ({why}): {names}")
+            )
+        self.decorators.prepare_process(self.resolved.attempt)
 
     def _before_step(self) -> None:
         """Inputs are bound and Metaflow's decorators have run their pre-step hooks."""
         self.timings["load_s"] = time.perf_counter() - self._load_started
+        # Metaflow's spin-step passes no origin run; the source task had one if
+        # it ran in a resume.
+        current._origin_run_id = self.resolved.origin_run_id
         if self.spec.debug_port is not None:
             self._wait_for_debugger(self.spec.debug_port)
         if self.terminal is not None:
@@ -385,7 +481,9 @@ class StepRun:
             failure = _failure(spec, "memory", step_exc, self.timings)
             return memory_failure(failure, spec.memory_limit_mb or 0)
         if type(step_exc).__name__ == "TimeoutException":  # Metaflow's @timeout fired
-            return _failure(spec, "timeout", step_exc, self.timings)
+            failure = _failure(spec, "timeout", step_exc, self.timings)
+            # Its message goes on with a stack dump, which the traceback already has.
+            return dataclasses.replace(failure, error=failure.error.splitlines()[0])
         if self.terminal is not None:  # post-mortem, as pdb.post_mortem does
             debugger = self._pdb()
             debugger.reset()
@@ -396,7 +494,25 @@ class StepRun:
             import debugpy
 
             debugpy.trigger_exception_handler(step_exc)
-        return _failure(spec, "exception", step_exc, self.timings)
+        failure = _failure(spec, "exception", step_exc, self.timings)
+        return dataclasses.replace(failure, error=failure.error + self._decorator_hint(step_exc))
+
+    def _decorator_hint(self, exc: BaseException) -> str:
+        """What a decorator the spin does not apply would have made of the error."""
+        decorators = self.decorators
+        if decorators is None:
+            return ""
+        packages = decorators.packages()
+        if isinstance(exc, ModuleNotFoundError) and packages:
+            wanted = ", ".join(f"{n}=={v}" if v else n for n, v in sorted(packages.items()))
+            return (
+                f" The step's @conda/@pypi environment ({wanted}) is not built in a spin: "
+                f"it runs in {sys.executable}. Install them there, or choose a Python "
+                f"that has them."
+            )
+        if "catch" in decorators.ignored:
+            return " In a run, @catch would catch this exception and the run would go on."
+        return ""
 
     def _output_table(self, flow: Any) -> ArtifactTable:
         """The artifacts a step passes on without assigning them: its input table,
@@ -448,12 +564,9 @@ class StepRun:
         return None, None
 
     def _commit(
-        self,
-        writer: SpinWriter,
-        status: str,
-        artifacts: list[ArtifactRecord],
-        error: str | None = None,
+        self, status: str, error: str | None = None, cards: list[events.Card] | None = None
     ) -> Path | None:
+        assert self.writer is not None
         record = SpinRecord(
             id=self.spec.spin_id,
             created=time.time(),
@@ -466,19 +579,40 @@ class StepRun:
             timings=dict(self.timings),
             next_steps=list(self.next_steps),
             error=error,
-            artifacts=artifacts,
+            artifacts=self.records,
+            cards=[{"type": c.type, "id": c.id, "file": Path(c.path).name} for c in cards or []],
         )
         try:
-            return writer.commit(record)
+            return self.writer.commit(record)
         except OSError as exc:  # a full disk must not fail the spin itself
-            writer.abandon()
+            self.writer.abandon()
             print(f"[spinlens] could not record this spin in the history: {exc}", file=sys.stderr)
             return None
 
     def record_failure(self, failure: events.Failed) -> None:
-        """Failed spins are part of the history too (without artifacts)."""
+        """Failed spins are part of the history too, with their partial artifacts."""
         if self.history is not None:
-            writer = self.history.begin(
-                self.resolved.source.flow, self.spec.step, self.spec.spin_id
-            )
-            self._commit(writer, "failed", [], error=failure.error)
+            if self.writer is None:
+                self.writer = self.history.begin(
+                    self.resolved.source.flow, self.spec.step, self.spec.spin_id
+                )
+            self._commit("failed", error=failure.error)
+
+
+def _assigned(attributes: dict[str, Any], tables: list[Any]) -> dict[str, Any]:
+    """The public attributes a step set: not the inputs it merely read (Metaflow
+    caches those on the flow object) nor the flow's name."""
+
+    def read(name: str, value: Any) -> bool:
+        return any(
+            isinstance(t, ArtifactTable) and t.accessed.get(name, _MISSING) is value for t in tables
+        )
+
+    return {
+        name: value
+        for name, value in attributes.items()
+        if not name.startswith("_") and name != "name" and not read(name, value)
+    }
+
+
+_MISSING = object()

@@ -501,4 +501,6 @@ def _assert_whole_records(history: History, run: FlowRun, step_dir: Path) -> Non
     for record in records:
         for artifact in record.artifacts:
             if artifact.stored is not None and artifact.stored.to_dict()["format"] != "ref":
-                assert history.load(record.id, artifact.name) is not None
+                value = history.load(record.id, artifact.name)  # readable, whole
+                # Metaflow's internal ones may be None (`_task_ok`); the step's are not.
+                assert value is not None or artifact.name.startswith("_")

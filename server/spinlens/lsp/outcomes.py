@@ -31,7 +31,7 @@ class SpinOutcome:
         """The outcome told by a spin's events; None if it never ended."""
         artifacts = changed = 0
         for event in events:
-            if isinstance(event, Artifact):
+            if isinstance(event, Artifact) and not (event.internal or event.partial):
                 artifacts += 1
                 changed += event.vs_source != "unchanged"
             elif isinstance(event, (Finished, Failed)):
