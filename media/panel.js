@@ -528,6 +528,8 @@ const SpinlensPanel = (() => {
       startedAt: undefined,
       timer: undefined,
       terminal: undefined,
+      // Kept across spins: whoever wants Metaflow's internal artifacts wants them every time.
+      showInternal: false,
     };
 
     // Static skeleton.
@@ -558,24 +560,38 @@ const SpinlensPanel = (() => {
     for (const [value, label] of COMPARISONS) select.appendChild(el('option', { value }, label));
     select.value = state.comparison;
     const countEl = el('span', { className: 'count muted', testid: 'artifact-count' });
-    const rowsEl = el('tbody', { testid: 'artifact-rows' });
-    const table = el('table', { className: 'artifacts', testid: 'artifacts' },
-      el('colgroup', {},
-        el('col', { className: 'col-toggle' }), el('col', { className: 'col-name' }), el('col', { className: 'col-type' }),
-        el('col', { className: 'col-size' }), el('col', { className: 'col-status' }), el('col', { className: 'col-value' })),
-      el('thead', {}, el('tr', {},
-        el('th', { className: 'toggle-col' }, ''),
-        el('th', {}, 'artifact'), el('th', {}, 'type'), el('th', { className: 'num' }, 'size'),
-        el('th', {}, 'vs'), el('th', {}, 'value'))),
-      rowsEl);
+    /** The step's own rows, then Metaflow's internal ones (shown only on request). */
+    function artifactTable(testid, rowsTestid) {
+      const rows = el('tbody', { testid: rowsTestid });
+      const internalRows = el('tbody', { className: 'internal', testid: 'internal-rows', hidden: true });
+      const table = el('table', { className: 'artifacts', testid },
+        el('colgroup', {},
+          el('col', { className: 'col-toggle' }), el('col', { className: 'col-name' }), el('col', { className: 'col-type' }),
+          el('col', { className: 'col-size' }), el('col', { className: 'col-status' }), el('col', { className: 'col-value' })),
+        el('thead', {}, el('tr', {},
+          el('th', { className: 'toggle-col' }, ''),
+          el('th', {}, 'artifact'), el('th', {}, 'type'), el('th', { className: 'num' }, 'size'),
+          el('th', {}, 'vs'), el('th', {}, 'value'))),
+        rows, internalRows);
+      return { table, rows, internalRows };
+    }
+    const results = artifactTable('artifacts', 'artifact-rows');
     const noArtifactsEl = el('div', { className: 'muted', testid: 'no-artifacts', hidden: true }, 'No artifacts.');
+    const partial = artifactTable('partial-artifacts', 'partial-rows');
+    const partialEl = el('div', { className: 'partial', testid: 'partial', hidden: true },
+      el('h3', {}, 'Assigned before the failure (partial)'),
+      el('div', { className: 'note' }, 'The step raised after assigning these: how far it got, not its result.'),
+      partial.table);
+    const internalToggle = el('button', { className: 'link-button', testid: 'internal-toggle', type: 'button', 'aria-pressed': 'false', hidden: true });
     const artifactsSection = el('section', { className: 'artifacts-section' },
       el('div', { className: 'section-head' },
         el('h2', {}, 'Artifacts'), countEl,
         el('label', { className: 'compare' }, 'compare with ', select)),
-      table, noArtifactsEl);
+      results.table, noArtifactsEl, partialEl, internalToggle);
+    const cardList = el('ul', { className: 'cards' });
+    const cardsEl = el('section', { className: 'cards-section', testid: 'cards', hidden: true }, el('h2', {}, 'Cards'), cardList);
     const footerEl = el('section', { className: 'footer', testid: 'footer', hidden: true });
-    const content = el('div', { className: 'content', hidden: true }, failureEl, outputSection, artifactsSection, footerEl);
+    const content = el('div', { className: 'content', hidden: true }, failureEl, outputSection, artifactsSection, cardsEl, footerEl);
 
     clear(root);
     append(root, header, emptyEl, content);
@@ -585,6 +601,10 @@ const SpinlensPanel = (() => {
       for (const entry of state.artifacts.values()) updateRow(entry);
     });
     cancelButton.addEventListener('click', () => vscode.postMessage({ type: 'cancel' }));
+    internalToggle.addEventListener('click', () => {
+      state.showInternal = !state.showInternal;
+      layoutArtifacts();
+    });
 
     // ---- state changes
 
@@ -620,14 +640,14 @@ const SpinlensPanel = (() => {
       logTrimmedEl.hidden = true;
       logEmptyEl.hidden = false;
       logEmptyEl.textContent = 'No output yet.';
-      clear(rowsEl);
-      table.hidden = false;
-      noArtifactsEl.hidden = true;
+      for (const tbody of [results.rows, results.internalRows, partial.rows, partial.internalRows]) clear(tbody);
+      layoutArtifacts();
+      clear(cardList);
+      cardsEl.hidden = true;
       clear(footerEl);
       footerEl.hidden = true;
       progressEl.hidden = true;
       progressEl.textContent = '';
-      countEl.textContent = '';
       emptyEl.hidden = true;
       content.hidden = false;
       setStatus('starting');
@@ -738,10 +758,41 @@ const SpinlensPanel = (() => {
         updateRow(entry);
       });
       state.artifacts.set(name, entry);
-      rowsEl.appendChild(row);
-      rowsEl.appendChild(detailRow);
-      countEl.textContent = plural(state.artifacts.size, 'artifact');
+      const group = e.partial ? partial : results;
+      const tbody = e.internal ? group.internalRows : group.rows;
+      tbody.appendChild(row);
+      tbody.appendChild(detailRow);
+      layoutArtifacts();
       updateRow(entry);
+    }
+
+    function countArtifacts(isPartial, isInternal) {
+      let n = 0;
+      for (const { event: e } of state.artifacts.values()) {
+        if (Boolean(e.partial) === isPartial && Boolean(e.internal) === isInternal) n++;
+      }
+      return n;
+    }
+
+    /** Counts, tables and notes for the artifacts so far and the internal toggle. */
+    function layoutArtifacts() {
+      const own = countArtifacts(false, false);
+      const ownPartial = countArtifacts(true, false);
+      const internal = countArtifacts(false, true);
+      const internalPartial = countArtifacts(true, true);
+      countEl.textContent = own ? plural(own, 'artifact') : '';
+      internalToggle.hidden = internal + internalPartial === 0;
+      internalToggle.textContent = `${state.showInternal ? 'hide' : 'show'} Metaflow's internal artifacts (${internal + internalPartial})`;
+      internalToggle.setAttribute('aria-pressed', String(state.showInternal));
+      results.internalRows.hidden = !state.showInternal;
+      partial.internalRows.hidden = !state.showInternal;
+      const shows = (mine, theirs) => mine > 0 || (state.showInternal && theirs > 0);
+      // While the spin runs the table stays, so the first rows do not move the page;
+      // a spin that ended without any says so instead of showing an empty table.
+      const ended = state.terminal !== undefined;
+      results.table.hidden = ended && !shows(own, internal);
+      noArtifactsEl.hidden = !ended || own + ownPartial > 0;
+      partialEl.hidden = !shows(ownPartial, internalPartial);
     }
 
     function updateRow(entry) {
@@ -812,7 +863,7 @@ const SpinlensPanel = (() => {
 
     function onFailed(e) {
       state.terminal = e;
-      settleArtifacts();
+      layoutArtifacts();
       const cancelled = e.kind === 'cancelled';
       clear(failureEl);
       failureEl.className = `failure ${cancelled ? 'cancelled' : ''}`;
@@ -832,16 +883,24 @@ const SpinlensPanel = (() => {
       setStatus(cancelled ? 'cancelled' : 'failed');
     }
 
-    /** A spin that ended without artifacts says so instead of showing an empty table. */
-    function settleArtifacts() {
-      const none = state.artifacts.size === 0;
-      table.hidden = none;
-      noArtifactsEl.hidden = !none;
+    /** The step's @card output. A click opens the card's HTML file as text: this CSP renders no HTML from data. */
+    function renderCards(cards) {
+      clear(cardList);
+      for (const card of cards) {
+        if (!isObject(card) || typeof card.path !== 'string' || !card.path) continue;
+        const link = fileLink(card.path, null, String(card.type));
+        link.setAttribute('data-testid', 'card');
+        link.setAttribute('title', card.path);
+        const id = typeof card.id === 'string' && card.id ? el('span', { className: 'card-id muted', testid: 'card-id' }, card.id) : null;
+        cardList.appendChild(el('li', {}, link, id));
+      }
+      cardsEl.hidden = cardList.childNodes.length === 0;
     }
 
     function onFinished(e) {
       state.terminal = e;
-      settleArtifacts();
+      layoutArtifacts();
+      renderCards(Array.isArray(e.cards) ? e.cards : []);
       clear(footerEl);
       const next = Array.isArray(e.next_steps) ? e.next_steps.map(String) : [];
       if (next.length) {

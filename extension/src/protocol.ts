@@ -91,7 +91,10 @@ export interface LogEvent extends EventBase {
   text: string;
 }
 
-/** One per public output artifact (names not starting with `_`). */
+/**
+ * One per output artifact. Metaflow's own (names starting with `_`) are
+ * `internal`; after a step raised, what it had assigned comes `partial`.
+ */
 export interface ArtifactEvent extends EventBase {
   event: 'artifact';
   name: string;
@@ -108,6 +111,18 @@ export interface ArtifactEvent extends EventBase {
   /** For each comparison that is `changed`. */
   diffs: Partial<Record<Comparison, ValueDiff>>;
   error: string | null;
+  /** Metaflow's own (`_graph_info`, `_foreach_stack`, ...): hidden by default. */
+  internal: boolean;
+  /** Assigned by a step that then raised (before its `failed`): how far it got, not a result. */
+  partial: boolean;
+}
+
+/** A card the step's `@card` rendered. */
+export interface Card {
+  type: string;
+  id: string | null;
+  /** Absolute path of the file holding the card's HTML. */
+  path: string;
 }
 
 export interface FinishedEvent extends EventBase {
@@ -121,6 +136,8 @@ export interface FinishedEvent extends EventBase {
   removed: string[];
   /** Folder of this spin's record in the history. */
   record: string | null;
+  /** The cards the step's `@card` decorators rendered. */
+  cards: Card[];
   timings: Timings;
 }
 
@@ -453,6 +470,7 @@ const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.is
 const isStringOrNull = (v: unknown): boolean => v === null || isString(v);
 const isNumberOrNull = (v: unknown): boolean => v === null || isNumber(v);
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+const isOptionalBoolean = (v: unknown): boolean => v === undefined || typeof v === 'boolean';
 const isStatus = (v: unknown): v is ArtifactStatus =>
   v === 'new' || v === 'changed' || v === 'unchanged';
 const FAILURE_KINDS: readonly string[] = [
@@ -494,6 +512,10 @@ export function isValueDiff(v: unknown): v is ValueDiff {
   );
 }
 
+function isCard(v: unknown): v is Card {
+  return isObject(v) && isString(v.type) && isStringOrNull(v.id) && isString(v.path);
+}
+
 function isDiffs(v: unknown): boolean {
   if (!isObject(v)) return false;
   return Object.entries(v).every(
@@ -520,13 +542,16 @@ const EVENT_CHECKS: Record<SpinEventName, (e: Obj) => boolean> = {
     isStatus(e.vs_source) &&
     (e.vs_previous === null || e.vs_previous === undefined || isStatus(e.vs_previous)) &&
     (e.diffs === undefined || isDiffs(e.diffs)) &&
-    (e.error === undefined || isStringOrNull(e.error)),
+    (e.error === undefined || isStringOrNull(e.error)) &&
+    isOptionalBoolean(e.internal) &&
+    isOptionalBoolean(e.partial),
   finished: (e) =>
     e.status === 'ok' &&
     isStringArray(e.next_steps) &&
     isStringOrNull(e.foreach) &&
     (e.removed === undefined || isStringArray(e.removed)) &&
     (e.record === undefined || isStringOrNull(e.record)) &&
+    (e.cards === undefined || (Array.isArray(e.cards) && e.cards.every(isCard))) &&
     isTimings(e.timings),
   failed: (e) =>
     e.status === 'failed' &&
@@ -558,9 +583,16 @@ export function normalizeEvent(event: SpinEvent): SpinEvent {
         vs_previous: event.vs_previous ?? null,
         diffs: event.diffs ?? {},
         error: event.error ?? null,
+        internal: event.internal ?? false,
+        partial: event.partial ?? false,
       };
     case 'finished':
-      return { ...event, removed: event.removed ?? [], record: event.record ?? null };
+      return {
+        ...event,
+        removed: event.removed ?? [],
+        record: event.record ?? null,
+        cards: event.cards ?? [],
+      };
     case 'failed':
       return {
         ...event,

@@ -50,9 +50,14 @@ export function isDone(record: SpinRecord): boolean {
   return record.state === 'ok' || record.state === 'failed' || record.state === 'cancelled';
 }
 
-/** Artifacts that differ from the source run (changed or new there). */
+/** The step's own artifacts: Metaflow's internal ones are bookkeeping, not results. */
+export function userArtifacts(record: SpinRecord): ArtifactEvent[] {
+  return record.artifacts.filter((a) => !a.internal);
+}
+
+/** The step's own artifacts that differ from the source run (changed or new there). */
 export function changedCount(record: SpinRecord): number {
-  return record.artifacts.filter((a) => a.vs_source !== 'unchanged').length;
+  return userArtifacts(record).filter((a) => a.vs_source !== 'unchanged').length;
 }
 
 export class SpinStore {

@@ -1,7 +1,7 @@
 /** The status bar item: idle / spinning <step>… / the last result. */
 import * as vscode from 'vscode';
 import { ClientCommand } from './protocol';
-import { type SpinRecord, type SpinStore, changedCount } from './spins';
+import { type SpinRecord, type SpinStore, changedCount, userArtifacts } from './spins';
 import { clip, formatDuration, plural } from './format';
 
 export type ServerState = 'starting' | 'running' | 'stopped' | 'unavailable';
@@ -58,7 +58,7 @@ export function describeStatus(record: SpinRecord | undefined, server: ServerSta
     const changed = changedCount(record);
     return {
       text: `$(check) ${record.step}: ${changed} changed`,
-      tooltip: `Spinlens: ${record.step} spun${took}; ${plural(record.artifacts.length, 'artifact')}, ${changed} changed vs the source run. Click to show the results.`,
+      tooltip: `Spinlens: ${record.step} spun${took}; ${plural(userArtifacts(record).length, 'artifact')}, ${changed} changed vs the source run. Click to show the results.`,
       command: ClientCommand.showResults,
       error: false,
     };

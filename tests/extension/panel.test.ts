@@ -131,13 +131,26 @@ describe('ResultsPanel', () => {
     const outside = t.store.begin('file:///tmp/flows/flow.py', 'train');
     t.store.route('file:///tmp/flows/flow.py', {
       event: 'started', spin_id: 's', flow: 'F', step: 'train', flow_file: '/tmp/flows/flow.py',
-      source: { flow: 'F', run_id: '1', step: 'train', task_id: '2', parents: [], index: null }, warm: true,
+      source: { flow: 'F', run_id: '1', step: 'train', task_id: '2', parents: [], index: null, iteration: null }, warm: true,
     });
     t.panel.show(outside);
     t.fake().webview.receive({ type: 'openFile', file: '/tmp/flows/flow.py', line: null });
     t.fake().webview.receive({ type: 'openFile', file: '/tmp/flows/secret.py', line: 1 });
     await tick();
     expect(mock.opened.map((o) => o.uri.fsPath)).toEqual(['/work/project/flows/training_flow.py', '/tmp/flows/flow.py']);
+  });
+
+  it("opens a card's file when it is inside the workspace, as any other file", async () => {
+    const record = t.store.begin(URI, 'train');
+    t.route('ok');
+    t.panel.show(record);
+    const finished = record.terminal?.event === 'finished' ? record.terminal : undefined;
+    const card = finished?.cards[0];
+    expect(card?.path).toMatch(/^\/work\/project\/\.spinlens\//);
+    t.fake().webview.receive({ type: 'openFile', file: card?.path, line: null });
+    t.fake().webview.receive({ type: 'openFile', file: '/dev/shm/spinlens-kernel-x/card-0-default.html', line: null });
+    await tick();
+    expect(mock.opened.map((o) => o.uri.fsPath)).toEqual([card?.path]);
   });
 
   it('asks to cancel the spin on display', () => {

@@ -42,9 +42,9 @@ describe('panel.js', () => {
     expect(spans[1]?.textContent).toContain("<script>alert('log')</script>");
     expect(log.querySelector('b')).toBeNull();
 
-    const names = h.all('artifact-row').map((r) => r.dataset.name);
+    const names = h.all('artifact-row', h.q('artifact-rows')).map((r) => r.dataset.name);
     expect(names[0]).toBe('raw');
-    expect(names).toHaveLength(fixtures.ok.filter((e) => e.event === 'artifact').length);
+    expect(names).toHaveLength(fixtures.ok.filter((e) => e.event === 'artifact' && !e.internal).length);
     expect(h.q('artifact-count').textContent).toBe(`${names.length} artifacts`);
     expect(h.row('raw').querySelector('.size')?.textContent).toBe('40.1 MB');
     expect(h.row('raw').querySelector('.type')?.textContent).toBe('DataFrame');
@@ -53,6 +53,87 @@ describe('panel.js', () => {
     expect(h.q('next-steps').textContent).toBe('next: tune (foreach over alphas)');
     expect(h.q('removed').textContent).toContain('old_metric');
     expect(h.q('record').textContent).toContain('.spinlens/TrainingFlow/train/a1b2c3');
+  });
+
+  it("hides Metaflow's internal artifacts until asked, and counts them apart", () => {
+    const h = load();
+    spin(h, 'ok');
+    const internal = h.q('internal-rows', h.q('artifacts'));
+    expect(internal.hidden).toBe(true);
+    expect(h.all('artifact-row', internal).map((r) => r.dataset.name)).toEqual(['_graph_info', '_transition']);
+    expect(h.q('artifact-count').textContent).toBe('13 artifacts');
+    const toggle = h.q('internal-toggle');
+    expect(toggle.hidden).toBe(false);
+    expect(toggle.textContent).toBe("show Metaflow's internal artifacts (2)");
+    toggle.click();
+    expect(internal.hidden).toBe(false);
+    expect(toggle.textContent).toBe("hide Metaflow's internal artifacts (2)");
+    expect(toggle.getAttribute('aria-pressed')).toBe('true');
+    expect(h.expand('_transition').hidden).toBe(false);
+    expect(h.q('artifact-count').textContent).toBe('13 artifacts');
+    toggle.click();
+    expect(internal.hidden).toBe(true);
+    expect(h.posted).toEqual([{ type: 'ready' }]);
+  });
+
+  it('keeps the internal toggle across spins; a spin with only internal artifacts says it has none', () => {
+    const h = load();
+    h.send({ type: 'spin', uri: URI, step: 'train' });
+    for (const event of fixtures.ok.filter((e) => e.event !== 'artifact' || e.internal)) h.send({ type: 'event', event });
+    expect(h.q('no-artifacts').hidden).toBe(false);
+    expect(h.q('artifacts').hidden).toBe(true);
+    expect(h.q('artifact-count').textContent).toBe('');
+    h.q('internal-toggle').click();
+    expect(h.q('artifacts').hidden).toBe(false);
+    expect(h.q('internal-rows', h.q('artifacts')).hidden).toBe(false);
+    spin(h, 'ok');
+    expect(h.q('internal-rows', h.q('artifacts')).hidden).toBe(false);
+    expect(h.q('internal-toggle').textContent).toBe("hide Metaflow's internal artifacts (2)");
+  });
+
+  it('shows what a failed step assigned before it raised, under its own heading', () => {
+    const h = load();
+    spin(h, 'ok');
+    expect(h.q('partial').hidden).toBe(true);
+    spin(h, 'failed');
+    const partial = h.q('partial');
+    expect(partial.hidden).toBe(false);
+    expect(partial.querySelector('h3')?.textContent).toBe('Assigned before the failure (partial)');
+    const rows = h.all('artifact-row', h.q('partial-rows'));
+    expect(rows.map((r) => r.dataset.name)).toEqual(['features', 'note']);
+    expect(h.row('features').querySelector('.type')?.textContent).toBe('DataFrame');
+    expect(h.row('features').querySelector('.size')?.textContent).toBe('2.3 MB');
+    expect(h.row('features').querySelector('.summary')?.textContent).toBe('DataFrame shape=(799713, 3)');
+    expect(h.row('note').querySelector('.summary')?.textContent).toBe("'<img src=x onerror=alert(1)>'");
+    expect(partial.querySelector('img')).toBeNull();
+    // Not results: the results table, its count and "No artifacts." stay out of the way.
+    expect(h.q('artifacts').hidden).toBe(true);
+    expect(h.q('no-artifacts').hidden).toBe(true);
+    expect(h.q('artifact-count').textContent).toBe('');
+    // Metaflow's own among them are hidden like any other internal artifact.
+    const internal = h.q('internal-rows', h.q('partial-artifacts'));
+    expect(internal.hidden).toBe(true);
+    expect(h.all('artifact-row', internal).map((r) => r.dataset.name)).toEqual(['_foreach_stack']);
+    h.q('internal-toggle').click();
+    expect(internal.hidden).toBe(false);
+    expect(h.q('artifacts').hidden).toBe(true);
+  });
+
+  it('lists the cards of a finished spin; clicking one posts openFile for its file', () => {
+    const h = load();
+    spin(h, 'ok');
+    expect(h.q('cards').hidden).toBe(false);
+    const cards = h.all('card');
+    expect(cards.map((c) => c.textContent)).toEqual(['default', 'blank']);
+    expect(h.all('card-id').map((c) => c.textContent)).toEqual(['<b>summary</b>']);
+    expect(h.q('cards').querySelector('b')).toBeNull();
+    const record = '/work/project/.spinlens/TrainingFlow/train/a1b2c3';
+    expect(cards[1]?.getAttribute('title')).toBe(`${record}/card-1-blank.html`);
+    cards[1]?.click();
+    expect(h.posted.at(-1)).toEqual({ type: 'openFile', file: `${record}/card-1-blank.html`, line: null });
+    spin(h, 'failed');
+    expect(h.q('cards').hidden).toBe(true);
+    expect(h.all('card')).toHaveLength(0);
   });
 
   it('inserts artifact text as text: <script> in a summary is not an element', () => {
@@ -236,6 +317,10 @@ describe('panel.js', () => {
     const h = load();
     spin(h, 'failed');
     h.q('failure-location').click();
+    h.q('internal-toggle').click();
+    spin(h, 'ok');
+    for (const card of h.all('card')) card.click();
+    h.q('internal-toggle').click();
     const types = new Set(h.posted.map((m) => (m as { type: string }).type));
     for (const type of types) expect(['ready', 'openFile', 'cancel']).toContain(type);
   });

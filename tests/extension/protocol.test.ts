@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import * as ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import {
   COMPARISONS,
@@ -13,7 +15,7 @@ import {
   normalizeEvent,
   parseRuns,
 } from '../../extension/src/protocol';
-import { loadFixtures } from './fixtures';
+import { loadFixtures, repoFile } from './fixtures';
 
 const fixtures = loadFixtures();
 const all = [...fixtures.ok, ...fixtures.failed, ...fixtures.rejected, ...fixtures.cancelled];
@@ -27,6 +29,22 @@ describe('event guards', () => {
     expect(new Set(all.map((e) => e.event))).toEqual(
       new Set(['progress', 'started', 'log', 'artifact', 'finished', 'failed']),
     );
+  });
+
+  it("cover Metaflow's internal artifacts, a failed step's partial ones and cards", () => {
+    const artifacts = all.filter((e) => e.event === 'artifact');
+    expect(artifacts.some((e) => e.internal === true && e.partial === false)).toBe(true);
+    expect(artifacts.some((e) => e.partial === true && e.internal === false)).toBe(true);
+    const partialSpins = new Set(artifacts.filter((e) => e.partial === true).map((e) => e.spin_id));
+    for (const spinId of partialSpins) {
+      const terminal = all.find((e) => e.spin_id === spinId && (e.event === 'finished' || e.event === 'failed'));
+      expect(terminal?.event).toBe('failed');
+    }
+    const cards = fixtures.ok.find((e) => e.event === 'finished')?.cards;
+    expect(cards).toEqual([
+      expect.objectContaining({ type: 'default', id: null }),
+      expect.objectContaining({ type: 'blank', id: '<b>summary</b>' }),
+    ]);
   });
 
   it('accept every ValueDiff kind the backend produces, and the documented list matches', () => {
@@ -61,7 +79,12 @@ describe('event guards', () => {
         vs_source: 'changed', vs_previous: null, diffs: { elsewhere: { changed: true, kind: 'number', summary: '', detail: {} } }, error: null,
       },
     ],
+    ['artifact with a string internal', { event: 'artifact', spin_id: 'x', name: '_t', type: 'tuple', size: 1, summary: '()', vs_inputs: 'new', vs_source: 'new', internal: 'yes' }],
+    ['artifact with a numeric partial', { event: 'artifact', spin_id: 'x', name: 'a', type: 'int', size: 1, summary: '1', vs_inputs: 'new', vs_source: 'new', partial: 1 }],
     ['finished with a failed status', { event: 'finished', spin_id: 'x', status: 'failed', next_steps: [], foreach: null, timings: {} }],
+    ['finished with cards not a list', { event: 'finished', spin_id: 'x', status: 'ok', next_steps: [], foreach: null, timings: {}, cards: { type: 'default', id: null, path: '/c.html' } }],
+    ['finished with a card without a path', { event: 'finished', spin_id: 'x', status: 'ok', next_steps: [], foreach: null, timings: {}, cards: [{ type: 'default', id: null }] }],
+    ['finished with a card with a numeric id', { event: 'finished', spin_id: 'x', status: 'ok', next_steps: [], foreach: null, timings: {}, cards: [{ type: 'default', id: 3, path: '/c.html' }] }],
     ['failed with an unknown kind', { event: 'failed', spin_id: 'x', status: 'failed', kind: 'oops', error: 'e' }],
     ['failed with a string line', { event: 'failed', spin_id: 'x', status: 'failed', kind: 'exception', error: 'e', line: '3' }],
   ])('reject %s', (_name, value) => {
@@ -80,11 +103,11 @@ describe('normalizeEvent', () => {
       event: 'artifact', spin_id: 's', name: 'a', type: 'int', size: null, summary: '1',
       vs_inputs: 'new', vs_source: 'new',
     } as never);
-    expect(artifact).toMatchObject({ vs_previous: null, diffs: {}, error: null });
+    expect(artifact).toMatchObject({ vs_previous: null, diffs: {}, error: null, internal: false, partial: false });
     const failed = normalizeEvent({ event: 'failed', spin_id: 's', status: 'failed', kind: 'setup', error: 'e' } as never);
     expect(failed).toMatchObject({ code: null, traceback: null, file: null, line: null, timings: {} });
     const finished = normalizeEvent({ event: 'finished', spin_id: 's', status: 'ok', next_steps: [], foreach: null, timings: {} } as never);
-    expect(finished).toMatchObject({ removed: [], record: null });
+    expect(finished).toMatchObject({ removed: [], record: null, cards: [] });
   });
 });
 
@@ -132,11 +155,79 @@ describe('notifications and results', () => {
   });
 });
 
+/**
+ * The field names of each `### name` section's first table in docs/protocol.md
+ * (the backticked names of its first column).
+ */
+function documentedFields(doc: string): Map<string, string[]> {
+  const sections = new Map<string, string[]>();
+  let fields: string[] | undefined;
+  let tableSeen = false;
+  for (const line of doc.split('\n')) {
+    const heading = /^###? `?([A-Za-z_]+)/.exec(line);
+    if (heading?.[1]) {
+      fields = line.startsWith('### ') ? [] : undefined;
+      if (fields) sections.set(heading[1], fields);
+      tableSeen = false;
+    } else if (fields && line.startsWith('|')) {
+      tableSeen = true;
+      const first = line.split('|')[1] ?? '';
+      for (const m of first.matchAll(/`([a-z_]+)`/g)) if (m[1]) fields.push(m[1]);
+    } else if (tableSeen) {
+      fields = undefined; // past the first table
+    }
+  }
+  return sections;
+}
+
+/** The property names of each interface in extension/src/protocol.ts. */
+function mirroredFields(): Map<string, string[]> {
+  const file = repoFile('extension/src/protocol.ts');
+  const sf = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+  const interfaces = new Map<string, string[]>();
+  for (const node of sf.statements) {
+    if (!ts.isInterfaceDeclaration(node)) continue;
+    const names = node.members.filter(ts.isPropertySignature).map((m) => m.name.getText(sf));
+    interfaces.set(node.name.text, names);
+  }
+  return interfaces;
+}
+
+const MIRRORS: Record<string, string> = {
+  progress: 'ProgressEvent',
+  debug: 'DebugEvent',
+  started: 'StartedEvent',
+  log: 'LogEvent',
+  artifact: 'ArtifactEvent',
+  finished: 'FinishedEvent',
+  failed: 'FailedEvent',
+  Card: 'Card',
+};
+
 describe('docs/protocol.md', () => {
-  it('names no command the mirror lacks', async () => {
-    const { readFileSync } = await import('node:fs');
-    const { repoFile } = await import('./fixtures');
-    const doc = readFileSync(repoFile('docs/protocol.md'), 'utf8');
+  const doc = readFileSync(repoFile('docs/protocol.md'), 'utf8');
+  const documented = documentedFields(doc);
+  const sorted = (names: Iterable<string>): string[] => [...new Set(names)].sort();
+
+  it.each(Object.entries(MIRRORS))('documents the fields of %s as protocol.ts has them', (section, name) => {
+    const fields = documented.get(section);
+    expect(fields, `a "### ${section}" section with a field table`).toBeDefined();
+    const mirrored = (mirroredFields().get(name) ?? []).filter((f) => f !== 'event');
+    expect(sorted(fields ?? [])).toEqual(sorted(mirrored));
+  });
+
+  it('documents every field the backend sends (events.py, through the fixtures)', () => {
+    for (const event of all) {
+      const sent = Object.keys(event).filter((k) => k !== 'event' && k !== 'spin_id');
+      expect(sorted(documented.get(event.event) ?? []), event.event).toEqual(sorted(sent));
+    }
+    const cards = fixtures.ok.find((e) => e.event === 'finished')?.cards as Record<string, unknown>[];
+    for (const card of cards) expect(sorted(documented.get('Card') ?? [])).toEqual(sorted(Object.keys(card)));
+    expect(documented.get('artifact')).toEqual(expect.arrayContaining(['internal', 'partial']));
+    expect(documented.get('finished')).toContain('cards');
+  });
+
+  it('names no command the mirror lacks', () => {
     const serverCommands = new Set(doc.match(/spinlens\.server\.[A-Za-z]+/g));
     expect(serverCommands.size).toBeGreaterThanOrEqual(5);
     for (const name of serverCommands) expect(Object.values(ServerCommand)).toContain(name);

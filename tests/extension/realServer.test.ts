@@ -29,7 +29,7 @@ import {
   isSpinResult,
   parseRuns,
 } from '../../extension/src/protocol';
-import { SpinStore, changedCount } from '../../extension/src/spins';
+import { SpinStore, changedCount, userArtifacts } from '../../extension/src/spins';
 import { repoFile } from './fixtures';
 import { load } from './panelHarness';
 
@@ -110,7 +110,10 @@ describe.skipIf(!enabled)('the real Spinlens language server', () => {
     h.send({ type: 'spin', uri, step: 'train' });
     for (const event of record.events) h.send({ type: 'event', event });
     expect(h.q('status').dataset.status).toBe('ok');
-    expect(h.all('artifact-row').map((r) => r.dataset.name)).toEqual(record.artifacts.map((a) => a.name));
+    const shown = (testid: string): (string | undefined)[] =>
+      h.all('artifact-row', h.q(testid, h.q('artifacts'))).map((r) => r.dataset.name);
+    expect(shown('artifact-rows')).toEqual(userArtifacts(record).map((a) => a.name));
+    expect(shown('internal-rows')).toEqual(record.artifacts.filter((a) => a.internal).map((a) => a.name));
     for (const comparison of ['source', 'inputs', 'previous']) {
       h.setComparison(comparison);
       for (const row of h.all('artifact-row')) row.click();

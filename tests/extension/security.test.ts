@@ -151,7 +151,7 @@ function ready() {
   const record = t.store.begin(URI, 'train');
   t.store.route(URI, {
     event: 'started', spin_id: 's', flow: 'TrainingFlow', step: 'train', flow_file: FLOW,
-    source: { flow: 'TrainingFlow', run_id: '1', step: 'train', task_id: '2', parents: [], index: null }, warm: true,
+    source: { flow: 'TrainingFlow', run_id: '1', step: 'train', task_id: '2', parents: [], index: null, iteration: null }, warm: true,
   });
   t.panel.show(record);
   t.fake().webview.receive({ type: 'ready' });

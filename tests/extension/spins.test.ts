@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type SpinEvent, normalizeEvent } from '../../extension/src/protocol';
-import { MAX_LOG_CHARS, type SpinChange, SpinStore, changedCount, isDone } from '../../extension/src/spins';
+import { MAX_LOG_CHARS, type SpinChange, SpinStore, changedCount, isDone, userArtifacts } from '../../extension/src/spins';
 import { loadFixtures } from './fixtures';
 
 const fixtures = loadFixtures();
@@ -28,7 +28,10 @@ describe('SpinStore routing', () => {
     expect(record.flowFile).toBe('/work/project/flows/training_flow.py');
     expect(record.artifacts.map((a) => a.name)).toContain('art_table');
     expect(record.terminal?.event).toBe('finished');
+    // Metaflow's own _transition changed too: bookkeeping, not a change the step made.
+    expect(record.artifacts.find((a) => a.name === '_transition')).toMatchObject({ internal: true, vs_source: 'changed' });
     expect(changedCount(record)).toBe(12);
+    expect(userArtifacts(record).map((a) => a.name)).not.toContain('_graph_info');
     expect(changes[0]).toEqual({ record });
     expect(changes.slice(1).map((c) => c.event?.event)).toEqual(events('ok').map((e) => e.event));
   });
@@ -62,7 +65,7 @@ describe('SpinStore routing', () => {
     const first = store.begin(URI, 'train');
     const second = store.begin(URI, 'tune');
     store.route(URI, log('one', 'first runs first'));
-    store.route(URI, { event: 'finished', spin_id: 'one', status: 'ok', next_steps: [], foreach: null, removed: [], record: null, timings: {} });
+    store.route(URI, { event: 'finished', spin_id: 'one', status: 'ok', next_steps: [], foreach: null, removed: [], record: null, cards: [], timings: {} });
     store.route(URI, log('two', 'then the second'));
     expect(first.spinId).toBe('one');
     expect(first.state).toBe('ok');

@@ -32,6 +32,8 @@ describe('describeStatus', () => {
     const ok = describeStatus(spun('ok'), 'running');
     expect(ok.text).toBe('$(check) train: 12 changed');
     expect(ok.tooltip).toContain('in 2.27 s');
+    // Metaflow's internal artifacts (one of them changed) count neither as artifacts nor as changes.
+    expect(ok.tooltip).toContain('13 artifacts, 12 changed');
     expect(ok.command).toBe(ClientCommand.showResults);
     const failed = describeStatus(spun('failed'), 'running');
     expect(failed.text).toBe('$(error) train: failed');
