@@ -50,6 +50,12 @@ def load_flow_module(path: str, source: str | None = None) -> types.ModuleType:
     module = types.ModuleType("__main__")
     module.__file__ = path
     module.__builtins__ = builtins  # type: ignore[attr-defined]
+    # Metaflow registers some of its own classes on whatever __main__ is at import
+    # (ForeachFrame, pickled as __main__.ForeachFrame): keep them on this one.
+    previous = sys.modules.get("__main__")
+    for name, value in vars(previous).items() if previous is not None else ():
+        if isinstance(value, type) and value.__module__ == "__main__":
+            setattr(module, name, value)
     sys.modules["__main__"] = module
     with _cli_held_back():
         exec(code, module.__dict__)
@@ -61,12 +67,16 @@ def flow_class(module: types.ModuleType, name: str) -> type:
     from metaflow import FlowSpec
 
     found = getattr(module, name, None)
+    # A bare @FlowMutator binds the flow's name to the mutator, which holds the class.
+    while found is not None and not isinstance(found, type) and hasattr(found, "_flow_cls"):
+        found = found._flow_cls
     if isinstance(found, type) and issubclass(found, FlowSpec):
         return found
     flows = sorted(
         attr
         for attr, value in vars(module).items()
-        if isinstance(value, type) and issubclass(value, FlowSpec) and value is not FlowSpec
+        if (isinstance(value, type) and issubclass(value, FlowSpec) and value is not FlowSpec)
+        or hasattr(value, "_flow_cls")
     )
     listed = f" It defines {', '.join(flows)}." if flows else ""
     raise FlowNotDefined(f"{module.__file__} no longer defines flow class {name}.{listed}")

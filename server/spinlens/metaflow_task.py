@@ -69,7 +69,23 @@ class SpinTask(MetaflowTask):
             # new_task_id; the runtime is not there, so enter it the way it would.
             self.metadata._new_task(run_id, step, task_id)
         self.hooks.flow_built(self.flow)
+        self._join_output_reads_warm_inputs()
         return self.hooks.parents
+
+    def _join_output_reads_warm_inputs(self) -> None:
+        """A join's flow reads (after ``merge_artifacts``) from its output
+        datastore, by the inputs' content keys; Metaflow's is the spin datastore,
+        which holds none of those blobs. Give the join a table over the kernel's
+        warm values instead (Metaflow's persist reads its names and keys)."""
+        flow, parents = self.flow, self.hooks.parents
+        bind = flow._set_datastore
+
+        def set_datastore(datastore: Any) -> None:
+            if not isinstance(datastore, ArtifactTable):
+                datastore = ArtifactTable(f"{parents[0].pathspec}/join-output", parents[0].store)
+            bind(datastore)
+
+        flow._set_datastore = set_datastore
 
     def _exec_step_function(self, step_function: Any, orig_step_func: Any, input_obj: Any = None):
         hooks = self.hooks

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from metaflow.includefile import IncludedFile
+
 from . import events
 from .diff import diff_values
 from .fingerprint import Fingerprint, UnpicklableValue, fingerprint
@@ -91,7 +93,7 @@ class OutputReporter:
         for name in sorted(set(table._objects) | set(attributes)):
             touched = name in attributes
             if touched:
-                getters[name] = _constant(attributes[name])
+                getters[name] = _constant(name, attributes[name])
             else:
                 getters[name] = _lookup(table, name)
             output = _Output(name, touched, table._objects.get(name), getters[name], None)
@@ -229,12 +231,20 @@ class OutputReporter:
         return diff_values(old, new).to_dict()
 
 
-def _constant(value: Any) -> Callable[[], Any]:
-    return lambda: value
+def _constant(name: str, value: Any) -> Callable[[], Any]:
+    return lambda: _as_the_client_reads(name, value)
 
 
 def _lookup(table: ArtifactTable, name: str) -> Callable[[], Any]:
-    return lambda: table[name]
+    return lambda: _as_the_client_reads(name, table[name])
+
+
+def _as_the_client_reads(name: str, value: Any) -> Any:
+    """An IncludeFile parameter is stored as a reference to the file; Metaflow's
+    Client (and the step) read it as the file's text."""
+    if isinstance(value, IncludedFile):
+        return value.decode(name)
+    return value
 
 
 def _status(keys: list[str], same: Callable[[str], bool]) -> events.Status:

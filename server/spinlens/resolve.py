@@ -237,11 +237,14 @@ def _pick_iteration(run: Run, target: Target, tasks: list[Task]) -> Task:
         ) from None
 
 
-def _loop_parents(task: Task, parents: list[Task]) -> list[Task]:
-    """Metaflow's Client lists every task of a loop as the parent of each of its
-    iterations and of the step after it: the real parent of iteration n is
-    iteration n-1 (or the step before the loop, for the first), and the step
-    after the loop reads the last iteration."""
+def _real_parents(task: Task, parents: list[Task]) -> list[Task]:
+    """The tasks a step really took its inputs from. Metaflow's Client lists, as
+    parents, every task of the steps that can lead to it: each iteration of a
+    loop for every iteration and for the step after it, and both branches of a
+    conditional for the step where they meet. The parent of iteration n is
+    iteration n-1 (or the step before the loop, for the first); the step after
+    a loop reads its last iteration; a step that is no join has the one parent
+    whose transition chose it."""
     steps = _graph_steps(task)
     name = task.path_components[2]
     if _is_recursive(steps, name):
@@ -261,7 +264,18 @@ def _loop_parents(task: Task, parents: list[Task]) -> list[Task]:
             kept.append(parent)
     for iterations in loops.values():
         kept.append(max(iterations, key=lambda t: _iteration(t) or 0))
+    if len(kept) > 1 and steps.get(name, {}).get("type") != "join":
+        chosen = [p for p in kept if name in _transition_targets(p)]
+        kept = chosen or kept
     return kept
+
+
+def _transition_targets(task: Task) -> tuple[str, ...]:
+    """The steps a task's ``self.next`` chose (a conditional records the taken one)."""
+    try:
+        return tuple(task["_transition"].data[0])
+    except (KeyError, TypeError, IndexError):
+        return ()
 
 
 def _ordered_parents(task: Task, parents: list[Task]) -> list[Task]:
@@ -288,7 +302,7 @@ def resolve(target: Target) -> Resolved:
     else:
         parent_tasks = list(task.parent_tasks)
         if len(parent_tasks) > 1:
-            parent_tasks = _ordered_parents(task, _loop_parents(task, parent_tasks))
+            parent_tasks = _ordered_parents(task, _real_parents(task, parent_tasks))
         if not parent_tasks:
             raise SpinError(f"Task {task.pathspec} records no parent tasks to take inputs from.")
     path = _foreach_path(task)

@@ -248,6 +248,7 @@ class StepRun:
         self._load_started = time.perf_counter()
         self.decorators: StepDecorators | None = None
         self.writer: SpinWriter | None = None
+        self.parents: list[ArtifactTable] = []
         self.records: list[ArtifactRecord] = []
 
     def run(self) -> events.Finished:
@@ -262,6 +263,7 @@ class StepRun:
                 for p in self.resolved.parents
             ]
             _apply_overrides(spec, parents)
+            self.parents = parents
             command = self._command(cls, parents)
         except SpinError as exc:
             raise StepFailed(
@@ -444,6 +446,24 @@ class StepRun:
                 events.Progress(spin_id=self.spec.spin_id, message=f"not applied ({why}): {names}")
             )
         self.decorators.prepare_process(self.resolved.attempt)
+        self._step_sees_config_overrides(flow)
+
+    def _step_sees_config_overrides(self, flow: Any) -> None:
+        """A Config given to the spin reaches the step too, as Metaflow parsed it
+        (Metaflow's own spin changes only what the decorators get: the step reads
+        the source run's value, stored with the parameters)."""
+        overridden = set(self.spec.config_values) | set(self.spec.config_files)
+        if not overridden:
+            return
+        from metaflow.flowspec import FlowStateItems
+
+        cls = type(flow)
+        processed = cls._flow_state[FlowStateItems.CONFIGS]
+        for var, param in cls._get_parameters():
+            if getattr(param, "IS_CONFIG_PARAMETER", False) and param.name in overridden:
+                if param.name in processed:
+                    for table in self.parents:
+                        table.override(var, processed[param.name][0])
 
     def _before_step(self) -> None:
         """Inputs are bound and Metaflow's decorators have run their pre-step hooks."""
