@@ -8,7 +8,6 @@ import binascii
 import contextlib
 import dataclasses
 import enum
-import hashlib
 import os
 import re
 import shutil
@@ -23,6 +22,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from flowruns import FlowRun
 
 COMPAT = Path(__file__).parent / "compat"
 FLOW_FILE = "flow.py"
@@ -291,35 +292,16 @@ CASES: dict[str, Case] = {
 
 
 @dataclass(frozen=True)
-class CompatRun:
+class CompatRun(FlowRun):
     """A copy of a fixture flow's folder, and the run Metaflow made of it there."""
 
     case: Case
-    folder: Path
-    flow: str
-    run_id: str
     output: str
-
-    @property
-    def file(self) -> Path:
-        return self.folder / FLOW_FILE
-
-    @property
-    def datastore(self) -> Path:
-        return self.folder / ".metaflow"
-
-    def client_run(self) -> Any:
-        from metaflow import Run
-        from metaflow.plugins.datastores.local_storage import LocalStorage
-
-        # The Client caches the local datastore root per process; the suite has many.
-        LocalStorage.datastore_root = str(self.datastore)
-        return Run(f"{self.flow}/{self.run_id}", _namespace_check=False)
 
     def private_copy(self, folder: Path) -> CompatRun:
         """The whole folder, datastore included, for a test that edits files."""
         shutil.copytree(self.folder, folder, ignore=shutil.ignore_patterns(".spinlens"))
-        return dataclasses.replace(self, folder=folder)
+        return dataclasses.replace(self, folder=folder, file=folder / FLOW_FILE)
 
 
 def run_case(case: Case, folder: Path) -> CompatRun:
@@ -341,7 +323,7 @@ def run_case(case: Case, folder: Path) -> CompatRun:
     assert flow, output
     runs = (folder / ".metaflow" / flow[1]).iterdir()
     run_id = max((p.name for p in runs if p.name.isdigit()), key=int)
-    return CompatRun(case, folder, flow[1], run_id, output)
+    return CompatRun(folder, folder / FLOW_FILE, flow[1], run_id, case, output)
 
 
 class Runs:
@@ -366,15 +348,6 @@ class Runs:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
-
-
-def tree_digest(folder: Path) -> str:
-    """Every file's path and bytes under folder: proof nothing was written."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(folder)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 # -- values -------------------------------------------------------------------------

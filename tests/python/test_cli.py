@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+import pytest
+
 from flowruns import FlowRun
 from procs import mentioning
 
@@ -145,3 +147,89 @@ def test_watch_respins_on_save(fresh_run: Callable[..., FlowRun]) -> None:
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 0
+
+
+def _events(completed: subprocess.CompletedProcess[str]) -> list[dict[str, object]]:
+    return [json.loads(line) for line in completed.stdout.splitlines() if line.startswith("{")]
+
+
+def test_spin_decorators_and_their_flags(
+    flow_runs: Callable[..., FlowRun], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """@environment and @timeout run as in metaflow spin; --with adds one,
+    --skip-decorators turns them off; a pathspec names the source task."""
+    run = flow_runs("decorators_flow.py")
+    greeted = _spinlens("spin", run.file.name, f"{run.run_id}/start", "--json", cwd=run.folder)
+    assert greeted.returncode == 0, greeted.stderr
+    assert json.loads(greeted.stdout.splitlines()[-1])["event"] == "finished"
+    shown = _spinlens("show", str(_events(greeted)[-1]["spin_id"]), "greeting", cwd=run.folder)
+    assert shown.returncode == 0 and "hello" in shown.stdout, shown.stderr
+
+    monkeypatch.setenv("SLEEP_S", "3")
+    timed_out = _spinlens("spin", run.file.name, "slow", "--json", cwd=run.folder)
+    failed = _events(timed_out)[-1]
+    assert timed_out.returncode == 1 and failed["kind"] == "timeout", timed_out.stdout
+    assert "timed out after 0 hours, 0 minutes, 1 seconds" in str(failed["error"])
+    skipped = _spinlens("spin", run.file.name, "slow", "--skip-decorators", cwd=run.folder)
+    assert skipped.returncode == 0, skipped.stdout + skipped.stderr
+    assert "not applied (--skip-decorators): @timeout" in skipped.stderr
+
+    monkeypatch.setenv("SLEEP_S", "1.5")
+    added = _spinlens("spin", run.file.name, "start", "--with", "timeout:seconds=1", cwd=run.folder)
+    assert added.returncode == 0, added.stdout  # start does not sleep
+    slow_start = _spinlens(
+        "spin",
+        run.file.name,
+        "slow",
+        "--skip-decorators",
+        "--with",
+        "timeout:seconds=1",
+        cwd=run.folder,
+    )
+    assert slow_start.returncode == 0, "--skip-decorators turns --with decorators off too"
+
+
+def test_cards_are_kept_and_listed(
+    flow_runs: Callable[..., FlowRun], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = flow_runs("decorators_flow.py")
+    carded = _spinlens("spin", run.file.name, "carded", "--json", cwd=run.folder)
+    assert carded.returncode == 0, carded.stderr
+    finished = _events(carded)[-1]
+    (card,) = finished["cards"]  # type: ignore[misc]
+    assert card["type"] == "default" and Path(card["path"]).is_file()
+    listed = _spinlens("card", str(finished["spin_id"]), cwd=run.folder)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.strip() == f"default: {card['path']}"
+    assert not (run.folder / ".metaflow_spin").exists(), (
+        "Metaflow's spin files stay out of the flow"
+    )
+
+    monkeypatch.setenv("FAIL", "1")
+    failing = _spinlens("spin", run.file.name, "carded", "--json", cwd=run.folder)
+    events = _events(failing)
+    partial = {e["name"] for e in events if e["event"] == "artifact" and e["partial"]}
+    assert failing.returncode == 1 and partial == {"value", "attempt"}, failing.stdout
+    shown = _spinlens("show", str(events[-1]["spin_id"]), "value", cwd=run.folder)
+    assert shown.returncode == 0 and shown.stdout.strip() == "42", shown.stderr
+    nothing = _spinlens("card", str(events[-1]["spin_id"]), cwd=run.folder)
+    assert nothing.returncode != 0 and "rendered no cards" in nothing.stderr
+
+
+def test_config_value_replaces_the_source_run_s(flow_runs: Callable[..., FlowRun]) -> None:
+    run = flow_runs("config_flow.py")
+    completed = _spinlens(
+        "spin",
+        run.file.name,
+        "end",
+        "--config-value",
+        "settings",
+        '{"depth": 1, "name": "cli"}',
+        "--json",
+        cwd=run.folder,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    summary = next(e for e in _events(completed) if e.get("name") == "summary")
+    assert str(summary["summary"]).endswith(":cli'"), summary
+    bad = _spinlens("spin", run.file.name, "end", "--config-value", "settings", "{", cwd=run.folder)
+    assert bad.returncode == 2 and "--config-value settings: the value is not JSON" in bad.stderr

@@ -32,8 +32,8 @@ from compat_cases import (
     card_text,
     flow_as_main,
     public,
-    tree_digest,
 )
+from flowruns import tree_digest
 from spinlens import SpinSession
 
 # -- fixtures -------------------------------------------------------------------------
