@@ -12,10 +12,12 @@ import time
 import webbrowser
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from .errors import SpinError
 from .flow_analysis import FlowAnalysisError, analyze_file
-from .history import HISTORY_DIR, History
+from .flow_loader import flow_as_main
+from .history import HISTORY_DIR, History, SpinRecord
 from .metaflow_env import ensure_user
 from .render import Painter, Printer, diff_lines, history_lines, record_lines
 from .session import SpinResult, SpinSession
@@ -180,6 +182,18 @@ def _show_value(value: object) -> str:
     return pprint.pformat(value, width=100, compact=True)[:20_000]
 
 
+def _recorded_value(history: History, record: SpinRecord, name: str) -> Any:
+    """A value from the history; one of a class defined in the flow file (a pass-
+    through the run pickled as ``__main__.X``) loads with the flow as ``__main__``."""
+    try:
+        return history.load(record.id, name)
+    except AttributeError as exc:
+        if "Can't get attribute" not in str(exc) or not os.path.isfile(record.flow_file):
+            raise
+    with flow_as_main(record.flow_file):
+        return history.load(record.id, name)
+
+
 def _cmd_show(args: argparse.Namespace) -> int:
     history = _find_history(args.history)
     try:
@@ -188,7 +202,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
             for line in record_lines(record, Painter(sys.stdout)):
                 print(line)
             return 0
-        print(_show_value(history.load(record.id, args.artifact)))
+        print(_show_value(_recorded_value(history, record, args.artifact)))
     except KeyError as exc:
         raise SpinError(str(exc.args[0])) from None
     return 0
@@ -242,7 +256,9 @@ def _cmd_diff(args: argparse.Namespace) -> int:
                 continue
             changed += 1
             lines = diff_lines(
-                diff_values(history.load(old.id, name), history.load(new.id, name)).to_dict()
+                diff_values(
+                    _recorded_value(history, old, name), _recorded_value(history, new, name)
+                ).to_dict()
             )
             print(f"{paint.status('changed'.ljust(9), 'changed')} {name}: {lines[0]}")
             for line in lines[1:]:

@@ -6,7 +6,7 @@ documents each one and extension/src/protocol.ts mirrors them.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Literal
 
 Status = Literal["new", "changed", "unchanged"]
@@ -134,7 +134,18 @@ _BY_NAME: dict[str, type] = {
 
 
 def to_dict(event: Event) -> dict[str, Any]:
-    return asdict(event)
+    """The event as JSON-ready data. Shallow (``dataclasses.asdict`` deep-copies
+    every diff, a third of a small spin's reporting time): nested payloads are
+    plain data already, sent at once and never changed."""
+    return _plain(event)
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, tuple) and value and is_dataclass(value[0]):
+        return [_plain(item) for item in value]
+    return value
 
 
 def from_dict(data: dict[str, Any]) -> Event:

@@ -62,6 +62,21 @@ def load_flow_module(path: str, source: str | None = None) -> types.ModuleType:
     return module
 
 
+@contextmanager
+def flow_as_main(path: str) -> Iterator[types.ModuleType]:
+    """The flow file as ``__main__`` of this process for a while, so that values a
+    run pickled as ``__main__.X`` load here (a command-line reader of the history;
+    never the language server, which runs no workspace code)."""
+    saved_main, saved_path = sys.modules.get("__main__"), list(sys.path)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    try:
+        yield load_flow_module(path)
+    finally:
+        sys.path[:] = saved_path
+        if saved_main is not None:
+            sys.modules["__main__"] = saved_main
+
+
 def flow_class(module: types.ModuleType, name: str) -> type:
     """The flow class the module defines (or imports) under ``name``."""
     from metaflow import FlowSpec

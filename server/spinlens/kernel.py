@@ -17,6 +17,7 @@ import ctypes
 import dataclasses
 import gc
 import importlib
+import io
 import os
 import select
 import shutil
@@ -25,6 +26,7 @@ import socket
 import sys
 import tempfile
 import time
+import tokenize
 import traceback
 from collections import deque
 from dataclasses import dataclass, field
@@ -169,6 +171,9 @@ class Kernel:
         # cost a git subprocess.
         metaflow_version.get_version()
         metaflow_git.get_repository_info(self.root)
+        # Metaflow reads each step's source with inspect, whose tokenizer compiles
+        # its regular expressions on first use (~7 ms): once here, not per child.
+        list(tokenize.generate_tokens(io.StringIO("x = 1\n").readline))
         try:
             imports = analyze_file(self.flow_file).imports
         except OSError:
@@ -546,6 +551,9 @@ def _child_main(
     def emit(event: events.Event) -> None:
         send_frame(sock, {"op": "event", **events.to_dict(event)})
 
+    def emit_many(batch: list[events.Event]) -> None:
+        send_frame(sock, {"op": "events", "events": [events.to_dict(e) for e in batch]})
+
     try:
         header, _, terminal = recv_frame_with_fds(sock)  # a spare waits here for its spin
     except ChannelClosed:
@@ -556,7 +564,9 @@ def _child_main(
         print(
             f"[spinlens] reloading changed modules: {', '.join(sorted(changed))}", file=sys.stderr
         )
-    run = StepRun(spec, resolved, kernel.store, emit, terminal=open_terminal(terminal))
+    run = StepRun(
+        spec, resolved, kernel.store, emit, terminal=open_terminal(terminal), emit_many=emit_many
+    )
     try:
         finished = run.run()
     except StepFailed as failed:

@@ -119,7 +119,10 @@ def persisted_attributes(flow: Any) -> dict[str, Any]:
     return found
 
 
-_ENVIRONMENT_DECORATORS = frozenset({"conda", "pypi", "conda_base", "pypi_base"})
+# @conda/@pypi pick the interpreter a task runs in; a spin runs in the kernel's.
+_ENVIRONMENT_DECORATORS = frozenset(
+    {"conda", "pypi", "conda_base", "pypi_base", "conda_env_internal"}
+)
 
 
 @dataclass
@@ -142,10 +145,11 @@ class StepDecorators:
 
     applied: tuple[Any, ...]  # in SPIN_ALLOWED_DECORATORS (none with skip_decorators)
     ignored: tuple[str, ...]  # names of the others, which a spin does not run
-    environments: tuple[Any, ...]  # @conda/@pypi among the applied
+    environments: tuple[Any, ...]  # @conda/@pypi (step or flow): not built in a spin
 
     @classmethod
     def of(cls, flow: Any, step: str, skip: bool) -> StepDecorators:
+        from metaflow.decorators import flow_decorators
         from metaflow.metaflow_config import SPIN_ALLOWED_DECORATORS, SPIN_DISALLOWED_DECORATORS
 
         decorators = list(getattr(flow, step).decorators)
@@ -153,10 +157,13 @@ class StepDecorators:
             if deco.name in SPIN_DISALLOWED_DECORATORS:
                 raise SpinError(f"A step with @{deco.name} cannot be spun (nor by metaflow spin).")
         applied = [] if skip else [d for d in decorators if d.name in SPIN_ALLOWED_DECORATORS]
+        environments = [
+            d for d in [*decorators, *flow_decorators(flow)] if d.name in _ENVIRONMENT_DECORATORS
+        ]
         return cls(
             applied=tuple(applied),
-            ignored=tuple(d.name for d in decorators if d not in applied),
-            environments=tuple(d for d in applied if d.name in _ENVIRONMENT_DECORATORS),
+            ignored=tuple(d.name for d in decorators if d not in applied and d not in environments),
+            environments=tuple(environments),
         )
 
     def prepare_process(self, retry_count: int) -> None:
@@ -164,14 +171,8 @@ class StepDecorators:
         task's process: ``@environment`` sets its variables."""
         command_line = _StepCommandLine()
         for deco in self.applied:
-            if deco.name in _ENVIRONMENT_DECORATORS:
-                continue  # they pick the interpreter; the kernel's is the one there is
             deco.runtime_step_cli(command_line, retry_count, 0, None)
         os.environ.update(command_line.env)
-
-    @property
-    def cards(self) -> bool:
-        return any(deco.name == "card" for deco in self.applied)
 
     def packages(self) -> dict[str, str]:
         """The packages @conda/@pypi ask for, name -> version ("" for any)."""
@@ -180,6 +181,18 @@ class StepDecorators:
             for name, version in (deco.attributes.get("packages") or {}).items():
                 wanted[name] = str(version or "")
         return wanted
+
+
+def _environments_not_built() -> None:
+    """Metaflow's spin builds a @conda/@pypi step's environment (and, in a flow
+    that uses one anywhere, refuses ``--environment=local``); a spin here runs in
+    the kernel's interpreter, so this child's Metaflow treats those decorators as
+    it treats the others a spin skips. The child is throwaway."""
+    from metaflow.metaflow_config import SPIN_ALLOWED_DECORATORS
+
+    SPIN_ALLOWED_DECORATORS[:] = [
+        name for name in SPIN_ALLOWED_DECORATORS if name not in _ENVIRONMENT_DECORATORS
+    ]
 
 
 @dataclass(frozen=True)
@@ -325,6 +338,7 @@ def run_task(flow_cls: type, flow_file: str, command: TaskCommand, hooks: StepHo
     """
     from metaflow import parameters
 
+    _environments_not_built()
     if not command.persist:
         _unrecorded_spin_metadata()
     flow = flow_cls(use_cli=False)  # type: ignore[call-arg]

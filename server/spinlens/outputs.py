@@ -68,6 +68,7 @@ class OutputReporter:
         writer: SpinWriter | None,
         previous: SpinRecord | None,
         previous_folder: Path | None,
+        emit_many: Callable[[list[events.Event]], None] | None = None,
     ) -> None:
         self.spin_id = spin_id
         self.resolved = resolved
@@ -77,6 +78,7 @@ class OutputReporter:
         self.previous = previous
         self.previous_folder = previous_folder
         self.records: list[ArtifactRecord] = []
+        self.emit_many = emit_many
 
     def report(
         self,
@@ -112,8 +114,18 @@ class OutputReporter:
                 o.fingerprint.size if o.fingerprint else 0,
             )
         )
+        internal: list[events.Event] = []
         for output in outputs:
-            self.emit(self._describe(output, table, parents, partial))
+            described = self._describe(output, table, parents, partial)
+            if described.internal:
+                internal.append(described)
+            else:
+                self.emit(described)
+        if internal and self.emit_many is not None:
+            self.emit_many(internal)  # a dozen of Metaflow's own, hidden by default: one frame
+        else:
+            for event in internal:
+                self.emit(event)
         return getters
 
     def _describe(
@@ -161,7 +173,9 @@ class OutputReporter:
         if vs_inputs == "unchanged" and inputs:
             pathspec, key = next((p, k) for p, k in inputs if same(k))
             stored = ArtifactReference(pathspec, name, key)
-        elif self.writer is not None and error is None:
+        elif self.writer is not None and error is None and not internal:
+            # Metaflow's own bookkeeping is recorded (type, fingerprint, statuses)
+            # but not kept: a file each would cost a spin ~5 ms.
             try:
                 stored = self.writer.store(name, output.value_of())
             except Exception as exc:  # this artifact is not kept; the others are

@@ -512,13 +512,17 @@ class SpinSession:
             try:
                 event = None
                 header, _ = recv_frame(self._sock)
-                if header.get("op") != "event" or header.get("spin_id") != spin_id:
-                    continue
-                header.pop("op")
-                event = from_dict(header)
-                collected.append(event)
-                if on_event:
-                    on_event(event)
+                # Metaflow's internal artifacts come as one "events" frame.
+                batch: list[dict[str, Any]] = (
+                    list(header.get("events") or []) if header.get("op") == "events" else [header]
+                )
+                for data in batch:
+                    if data.get("spin_id") != spin_id or data.pop("op", "event") != "event":
+                        continue
+                    event = from_dict(data)
+                    collected.append(event)
+                    if on_event:
+                        on_event(event)
             except KeyboardInterrupt:
                 self.interrupted = True
                 self.cancel()

@@ -234,8 +234,10 @@ class StepRun:
         store: InputStore,
         emit: Emit,
         terminal: Terminal | None = None,
+        emit_many: Callable[[list[events.Event]], None] | None = None,
     ) -> None:
         self.spec = spec
+        self.emit_many = emit_many
         self.terminal = terminal
         self.resolved = resolved
         self.store = store
@@ -359,6 +361,7 @@ class StepRun:
             self.writer,
             previous,
             previous_folder,
+            self.emit_many,
         )
         getters = reporter.report(table, attributes, parents, partial=partial)
         self.records = reporter.records
@@ -442,9 +445,10 @@ class StepRun:
         if self.decorators.ignored:
             names = ", ".join(f"@{name}" for name in self.decorators.ignored)
             why = "--skip-decorators" if self.spec.skip_decorators else "as in metaflow spin"
-            self.emit(
-                events.Progress(spin_id=self.spec.spin_id, message=f"not applied ({why}): {names}")
-            )
+            self._note(f"not applied ({why}): {names}")
+        if self.decorators.environments:
+            names = ", ".join(sorted({f"@{d.name}" for d in self.decorators.environments}))
+            self._note(f"{names}: not built in a spin; the step runs in {sys.executable}")
         self.decorators.prepare_process(self.resolved.attempt)
         self._step_sees_config_overrides(flow)
 
@@ -464,6 +468,10 @@ class StepRun:
                 if param.name in processed:
                     for table in self.parents:
                         table.override(var, processed[param.name][0])
+
+    def _note(self, message: str) -> None:
+        """Said once per kernel (the kernel drops a note it has passed on before)."""
+        self.emit(events.Progress(spin_id=self.spec.spin_id, message=message))
 
     def _before_step(self) -> None:
         """Inputs are bound and Metaflow's decorators have run their pre-step hooks."""
@@ -527,8 +535,8 @@ class StepRun:
             wanted = ", ".join(f"{n}=={v}" if v else n for n, v in sorted(packages.items()))
             return (
                 f" The step's @conda/@pypi environment ({wanted}) is not built in a spin: "
-                f"it runs in {sys.executable}. Install them there, or choose a Python "
-                f"that has them."
+                f"it runs in {sys.executable}. Install those packages there, or choose "
+                f"a Python that has them (spinlens.python in the editor)."
             )
         if "catch" in decorators.ignored:
             return " In a run, @catch would catch this exception and the run would go on."

@@ -138,13 +138,16 @@ def test_classes_defined_in_the_flow_file(flow_runs: Callable[..., FlowRun]) -> 
         assert _attributes(joined.artifacts["scaler"]) == ("Scaler", {"factor": 2.0})
         assert _attributes(joined.artifacts["color"]) == ("Color", "BLUE")
         assert joined.artifacts["values"] == [1, 2]
-        started = session.spin("start")
-    shown = subprocess.run(
-        [str(Path(sys.executable).parent / "spinlens"), "show", started.spin_id, "scaler"],
-        cwd=run.folder,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert shown.returncode == 0, shown.stderr
-    assert "Scaler(factor=2.0)" in shown.stdout
+        started = session.spin("start")  # stores a Scaler it made
+        ended = session.spin("end")  # passes the run's Scaler through: a reference
+        assert ended.artifact_events["scaler"].vs_inputs == "unchanged"
+    for spin in (started, ended):
+        shown = subprocess.run(
+            [str(Path(sys.executable).parent / "spinlens"), "show", spin.spin_id, "scaler"],
+            cwd=run.folder,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert shown.returncode == 0, shown.stderr
+        assert "Scaler(factor=2.0)" in shown.stdout

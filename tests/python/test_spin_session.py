@@ -12,7 +12,7 @@ from pathlib import Path
 from flowruns import FlowRun, run_flow
 from procs import alive
 from spinlens import SpinResult, SpinSession
-from spinlens.events import Started
+from spinlens.events import Progress, Started
 
 
 def _edit(path: Path, old: str, new: str) -> str:
@@ -271,3 +271,33 @@ def test_closing_the_session_stops_kernel_and_children(flow_runs: Callable[..., 
     session.close()
     assert pid is not None
     assert not alive(pid)
+
+
+def test_a_pypi_step_runs_in_the_kernel_s_python_and_names_its_packages(
+    flow_runs: Callable[..., FlowRun],
+) -> None:
+    """Metaflow's spin would build the @pypi environment; a spin here runs in the
+    kernel's interpreter, says so, and names the packages when one is missing."""
+    run = flow_runs("linear_flow.py", "--scale", "3")
+    text = run.file.read_text().replace(
+        "from metaflow import FlowSpec, Parameter, current, step",
+        "from metaflow import FlowSpec, Parameter, current, pypi, step",
+    )
+    present = text.replace(
+        "    @step\n    def end(self):\n",
+        '    @pypi(packages={"numpy": ""})\n    @step\n    def end(self):\n        import numpy\n',
+    )
+    missing = text.replace(
+        "    @step\n    def end(self):\n",
+        '    @pypi(packages={"no_such_package": "1.0"})\n    @step\n    def end(self):\n'
+        "        import no_such_package\n",
+    )
+    with SpinSession(run.file) as session:
+        ok = session.spin("end", source=present)
+        assert ok.ok, ok.error
+        notes = [e.message for e in ok.events if isinstance(e, Progress)]
+        assert f"@pypi: not built in a spin; the step runs in {sys.executable}" in notes
+        failed = session.spin("end", source=missing)
+        assert failed.failure is not None and failed.failure.kind == "exception"
+        assert "No module named 'no_such_package'" in failed.error
+        assert "@conda/@pypi environment (no_such_package==1.0) is not built" in failed.error
