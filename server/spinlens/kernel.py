@@ -47,6 +47,7 @@ from .inputs import InputStore
 from .ipc import ChannelClosed, recv_frame, recv_frame_with_fds, send_frame
 from .limits import LogBudget
 from .metaflow_env import ensure_user
+from .metaflow_task import remember_step_sources
 from .resolve import Resolved, Target, latest_successful_run, resolve
 from .step_runner import SpinSpec, StepFailed, StepRun, open_terminal
 
@@ -174,6 +175,7 @@ class Kernel:
         # Metaflow reads each step's source with inspect, whose tokenizer compiles
         # its regular expressions on first use (~7 ms): once here, not per child.
         list(tokenize.generate_tokens(io.StringIO("x = 1\n").readline))
+        remember_step_sources()
         try:
             imports = analyze_file(self.flow_file).imports
         except OSError:
