@@ -7,8 +7,12 @@ in spin mode) and ``MetaflowTask.run_step`` binds the inputs, runs the decorator
 Metaflow's spin allows (``SPIN_ALLOWED_DECORATORS``) and the step. Spinlens
 changes two things only: the inputs come from the kernel's warm tables instead of
 a read of the datastore, and the step function runs inside Spinlens's hooks (the
-debugger, the memory limit, its timing). Nothing is persisted (``--no-persist``):
-the outputs are read off the flow object afterwards.
+debugger, the memory limit, its timing). The outputs are read off the flow
+object when the step returns; Metaflow persists them (into the kernel's own spin
+datastore) only for a @card step, whose card process reads them from there.
+Metaflow's own code changes only in this throwaway child: which decorators count
+as environments, what its spin metadata records, how often it reads a step's
+source.
 """
 
 from __future__ import annotations

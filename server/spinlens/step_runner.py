@@ -283,12 +283,13 @@ class StepRun:
             before_step=self._before_step,
             around_step=self._around_step,
         )
+        folder = os.getcwd()  # a @card step's card process starts from another
         try:
             exit_code = run_task(cls, spec.flow_file, command, hooks)
         except BaseException as exc:  # noqa: B036 - classified below, never re-raised
             raise StepFailed(self._step_failed(hooks, exc, parents)) from None
         finally:
-            os.chdir(os.path.dirname(spec.flow_file))
+            os.chdir(folder)
         if hooks.step_error is not None:  # a sys.exit in the step: the CLI returned its code
             raise StepFailed(self._step_failed(hooks, hooks.step_error, parents))
         if exit_code or hooks.task is None:
