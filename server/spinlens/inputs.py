@@ -42,6 +42,23 @@ def _needs_flow_module(exc: Exception) -> bool:
     return isinstance(exc, AttributeError) and "Can't get attribute" in str(exc)
 
 
+_IMMUTABLE_TYPES = (type(None), bool, int, float, complex, str, bytes, range)
+
+
+def _immutable(value: Any, depth: int = 0) -> bool:
+    """Whether no step can change the value in place: builtin scalars, and small
+    tuples (namedtuples too: no instance dict) and frozensets of them. Exact
+    types, as a subclass may carry attributes a step can set."""
+    if type(value) in _IMMUTABLE_TYPES:
+        return True
+    collection = type(value) is frozenset or (
+        isinstance(value, tuple) and not hasattr(value, "__dict__")
+    )
+    if collection and depth < 3 and len(value) <= 64:
+        return all(_immutable(item, depth + 1) for item in value)
+    return False
+
+
 def _load_error(exc: Exception) -> str:
     """Why an artifact could not be loaded, in the user's terms."""
     if isinstance(exc, TypeError) and "NoneType" in str(exc):
@@ -209,8 +226,8 @@ class InputStore:
         """The value for one (table, name): the loaded object for its first
         holder, an untouched copy for any other (read again: the first holder's
         step may have changed the loaded object in place by now)."""
-        if self.owners.setdefault(key, holder) == holder:
-            return value
+        if self.owners.setdefault(key, holder) == holder or _immutable(value):
+            return value  # a shared immutable value can't alias (a join's 2,000 `None`s)
         try:
             return self.pristine(key)
         except LookupError:
