@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import cloudpickle
-import pyarrow as pa
 
 Format = Literal["arrow", "pickle"]
 Flavour = Literal[
@@ -39,11 +38,45 @@ class StoredValue:
         return StoredValue(**data)
 
 
-def _as_arrow(value: Any) -> tuple[pa.Table, Flavour] | None:
-    """The value as an Arrow table, or None if it is not a table or array."""
-    pandas = sys.modules.get("pandas")
-    numpy = sys.modules.get("numpy")
-    polars = sys.modules.get("polars")
+def _pyarrow() -> Any:
+    """pyarrow, imported when a table or array is first stored or read: with numpy
+    it costs ~100 ms, which the language server need not pay at start."""
+    import pyarrow
+
+    return pyarrow
+
+
+def _tabular(value: Any) -> bool:
+    """A table or numeric array, which is stored as Arrow IPC."""
+    pyarrow, pandas, polars, numpy = (
+        sys.modules.get(name) for name in ("pyarrow", "pandas", "polars", "numpy")
+    )
+    return (
+        (pyarrow is not None and isinstance(value, (pyarrow.Table, pyarrow.RecordBatch)))
+        or (pandas is not None and isinstance(value, (pandas.DataFrame, pandas.Series)))
+        or (polars is not None and isinstance(value, polars.DataFrame))
+        or (
+            numpy is not None
+            and isinstance(value, numpy.ndarray)
+            and value.dtype.kind in _ARRAY_KINDS
+        )
+    )
+
+
+def _as_arrow(value: Any) -> tuple[Any, Flavour] | None:
+    """The value as an Arrow table, or None if it is not a table or array (or has
+    columns Arrow cannot hold, such as Python objects: it is pickled then)."""
+    if not _tabular(value):
+        return None
+    pa = _pyarrow()
+    try:
+        return _convert(pa, value)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+
+
+def _convert(pa: Any, value: Any) -> tuple[Any, Flavour]:
+    pandas, numpy = sys.modules.get("pandas"), sys.modules.get("numpy")
     if isinstance(value, pa.Table):
         return value, "arrow-table"
     if isinstance(value, pa.RecordBatch):
@@ -53,25 +86,21 @@ def _as_arrow(value: Any) -> tuple[pa.Table, Flavour] | None:
     if pandas is not None and isinstance(value, pandas.Series):
         frame = value.to_frame(name="__series__" if value.name is None else value.name)
         return pa.Table.from_pandas(frame, preserve_index=True), "pandas-series"
-    if polars is not None and isinstance(value, polars.DataFrame):
-        return value.to_arrow(), "polars"
-    if numpy is not None and isinstance(value, numpy.ndarray) and value.dtype.kind in _ARRAY_KINDS:
+    if numpy is not None and isinstance(value, numpy.ndarray):
         flat = numpy.ascontiguousarray(value).reshape(-1)
         if not flat.dtype.isnative:
             flat = flat.astype(flat.dtype.newbyteorder("="))
         table = pa.Table.from_arrays([pa.array(flat)], names=["values"])
         shape = {"shape": json.dumps(list(value.shape)), "dtype": value.dtype.str}
         return table.replace_schema_metadata(shape), "numpy"
-    return None
+    return value.to_arrow(), "polars"
 
 
 def write_value(folder: Path, name: str, value: Any) -> StoredValue:
     """Write one value into folder; raises if it can be neither Arrow nor pickled."""
-    try:
-        converted = _as_arrow(value)
-    except (pa.ArrowException, TypeError, ValueError):
-        converted = None  # e.g. a column of Python objects: pickle it instead
+    converted = _as_arrow(value)
     if converted is not None:
+        pa = _pyarrow()
         table, flavour = converted
         path = folder / f"{name}.arrow"
         with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
@@ -90,6 +119,7 @@ def read_value(folder: Path, stored: StoredValue) -> Any:
             return pickle.load(handle)
     # The table's buffers point into the memory map, which stays mapped for as
     # long as anything refers to them.
+    pa = _pyarrow()
     table = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
     if stored.flavour == "arrow-table":
         return table
