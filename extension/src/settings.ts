@@ -28,7 +28,8 @@ export function readSettings(get: (key: string) => unknown): Settings {
   return {
     python: typeof python === 'string' ? python.trim() : '',
     defaultSourceRun: typeof run === 'string' && run.trim() !== '' ? run.trim() : null,
-    historySize: positiveInteger(get('historySize'), 10),
+    // 0 keeps no history (docs/protocol.md).
+    historySize: nonNegativeInteger(get('historySize'), 10),
     diffRows: positiveInteger(get('diffRows'), 20),
     memoryLimitMB: nonNegativeInteger(get('memoryLimitMB'), 0),
   };

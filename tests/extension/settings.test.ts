@@ -15,7 +15,9 @@ describe('settings', () => {
 
   it('sanitizes values', () => {
     const values: Record<string, unknown> = { python: ' /x/python ', defaultSourceRun: ' 12 ', historySize: 0, diffRows: 7.9 };
-    expect(readSettings((k) => values[k])).toEqual({ python: '/x/python', defaultSourceRun: '12', historySize: 10, diffRows: 7, memoryLimitMB: 0 });
+    // historySize 0 keeps no history, so it reaches the server; diffRows 0 would show nothing.
+    expect(readSettings((k) => values[k])).toEqual({ python: '/x/python', defaultSourceRun: '12', historySize: 0, diffRows: 7, memoryLimitMB: 0 });
+    expect(readSettings((k) => ({ historySize: -1 })[k]).historySize).toBe(10);
     expect(readSettings((k) => ({ memoryLimitMB: 512.5 })[k]).memoryLimitMB).toBe(512);
     expect(readSettings((k) => ({ memoryLimitMB: -1 })[k]).memoryLimitMB).toBe(0);
     expect(readSettings((k) => ({ defaultSourceRun: '' })[k]).defaultSourceRun).toBeNull();
