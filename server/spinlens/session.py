@@ -42,6 +42,11 @@ EventHandler = Callable[[Event], None]
 _PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
 
 
+def new_spin_id() -> str:
+    """A spin's id: when it was asked for (so ids sort by time) and a random tail."""
+    return f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+
+
 def parse_pathspec(
     target: str, run: str | None, task: str | None, flow: str | None
 ) -> tuple[str, str | None, str | None]:
@@ -423,7 +428,7 @@ class SpinSession:
         step, run, task = parse_pathspec(step, run, task, self.flow)
         if task is not None and (index is not None or iteration is not None):
             raise SpinError("Give either a task or an index/iteration, not both.")
-        spin_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        spin_id = new_spin_id()
         flow = self._precheck(spin_id, step, source)
         if isinstance(flow, Failed):
             if on_event:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +15,8 @@ from pathlib import Path
 from ..errors import SpinError
 from ..events import Event, Failed, FailureKind, Finished
 from ..flow_analysis import analyze_file, analyze_source
-from ..history import HISTORY_DIR, History
-from ..session import SpinSession
+from ..history import DEFAULT_KEEP, HISTORY_DIR, History
+from ..session import SpinSession, new_spin_id
 from .payloads import SpinArgs
 
 logger = logging.getLogger(__name__)
@@ -30,11 +28,6 @@ def _ignore(event: Event) -> None:
     pass
 
 
-def new_spin_id() -> str:
-    """An id in the engine's format, for spins refused before the engine saw them."""
-    return f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
-
-
 @dataclass(eq=False)
 class SpinJob:
     args: SpinArgs
@@ -44,7 +37,7 @@ class SpinJob:
     source: str | None  # the buffer's text; None runs the file on disk
     emit: EventSink = _ignore  # gets every event, in the worker thread
     history_dir: str | None = None
-    history_keep: int = 10
+    history_keep: int = DEFAULT_KEEP
     debug: bool = False  # wait for a debugger (debugpy on 127.0.0.1, any free port)
     memory_limit_mb: int | None = None  # the step may allocate this much more; None: no limit
     cancelled: bool = False
