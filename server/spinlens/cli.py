@@ -16,7 +16,7 @@ from typing import Any
 
 from .errors import SpinError
 from .flow_analysis import FlowAnalysisError, analyze_file
-from .flow_loader import flow_as_main
+from .flow_loader import flow_as_main, needs_flow_module
 from .history import HISTORY_DIR, History, SpinRecord
 from .metaflow_env import ensure_user
 from .render import Painter, Printer, diff_lines, history_lines, record_lines
@@ -188,7 +188,7 @@ def _recorded_value(history: History, record: SpinRecord, name: str) -> Any:
     try:
         return history.load(record.id, name)
     except AttributeError as exc:
-        if "Can't get attribute" not in str(exc) or not os.path.isfile(record.flow_file):
+        if not needs_flow_module(exc) or not os.path.isfile(record.flow_file):
             raise
     with flow_as_main(record.flow_file):
         return history.load(record.id, name)

@@ -62,6 +62,13 @@ def load_flow_module(path: str, source: str | None = None) -> types.ModuleType:
     return module
 
 
+def needs_flow_module(exc: BaseException) -> bool:
+    """An unpickling error for a class the flow file defines (pickled as
+    ``__main__.X`` under ``python flow.py run``): only a process that runs the
+    flow as ``__main__`` can load it."""
+    return isinstance(exc, AttributeError) and "Can't get attribute" in str(exc)
+
+
 @contextmanager
 def flow_as_main(path: str) -> Iterator[types.ModuleType]:
     """The flow file as ``__main__`` of this process for a while, so that values a

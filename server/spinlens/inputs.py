@@ -16,6 +16,7 @@ from typing import Any
 
 from .errors import ArtifactLoadError
 from .fingerprint import Fingerprint, UnpicklableValue, fingerprint
+from .flow_loader import needs_flow_module
 from .resolve import TaskInputs
 
 # A download at least this large gets its own progress message.
@@ -33,13 +34,6 @@ def _human(size: float) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} GB"
-
-
-def _needs_flow_module(exc: Exception) -> bool:
-    """A class pickled as ``__main__.X`` (defined in the flow file, which is
-    ``__main__`` under ``python flow.py run``): the kernel's ``__main__`` is not
-    the flow, so only a child that has executed the flow can load it."""
-    return isinstance(exc, AttributeError) and "Can't get attribute" in str(exc)
 
 
 _IMMUTABLE_TYPES = (type(None), bool, int, float, complex, str, bytes, range)
@@ -155,7 +149,7 @@ class InputStore:
                 value = next(iter(task.datastore.load_artifacts([name])))[1]
             except Exception as exc:  # any unpickling failure is reported per artifact
                 reason = _load_error(exc)
-                if _needs_flow_module(exc):
+                if needs_flow_module(exc):  # the kernel's __main__ is not the flow
                     self.deferred[key] = (task, name)
                 else:
                     self.errors[key] = reason

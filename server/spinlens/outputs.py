@@ -159,14 +159,13 @@ class OutputReporter:
                 vs_previous = "changed"
 
         diffs: dict[str, dict[str, Any]] = {}
-        if internal:
-            pass  # Metaflow's bookkeeping: statuses, no diffs
-        elif known and vs_inputs == "changed":
-            diffs["inputs"] = self._diff(lambda: self._baseline(inputs[0][1], value), value)
-        if not internal and known and vs_source == "changed" and source_key:
-            diffs["source"] = self._diff(lambda: self._baseline(source_key, value), value)
-        if not internal and known and vs_previous == "changed" and previous is not None:
-            diffs["previous"] = self._diff(lambda: self._previous_value(previous), value)
+        if known and not internal:  # Metaflow's bookkeeping gets statuses, no diffs
+            if vs_inputs == "changed":
+                diffs["inputs"] = self._diff(lambda: self._baseline(inputs[0][1], value), value)
+            if vs_source == "changed" and source_key:
+                diffs["source"] = self._diff(lambda: self._baseline(source_key, value), value)
+            if vs_previous == "changed" and previous is not None:
+                diffs["previous"] = self._diff(lambda: self._previous_value(previous), value)
 
         error = output.error
         stored: ArtifactReference | Any = None
