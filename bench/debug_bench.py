@@ -39,7 +39,7 @@ from typing import Any
 
 from results_file import machine, write_section
 
-from spinlens.metaflow_env import ensure_user
+from spinlens.engine.metaflow_env import ensure_user
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent

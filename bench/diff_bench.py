@@ -2,14 +2,14 @@
 
     python bench/diff_bench.py [--rounds 5] [--out bench/RESULTS.md]
 
-1. ``spinlens.diff.diff_values`` on two such frames that differ in 0.1% of their
+1. ``spinlens.engine.diff.diff_values`` on two such frames that differ in 0.1% of their
    cells (random positions, fixed seed): median of the rounds, against the
    300 ms target.
 2. Storing one such frame (~160 MB) the Spinlens way,
-   ``spinlens.storage.write_value`` (Arrow IPC), beside the Metaflow way,
+   ``spinlens.engine.storage.write_value`` (Arrow IPC), beside the Metaflow way,
    ``gzip.compress(pickle.dumps(df, protocol=4), compresslevel=3)`` written to a
    file, as its local datastore does; then reading each back
-   (``spinlens.storage.read_value`` vs gunzip + unpickle).
+   (``spinlens.engine.storage.read_value`` vs gunzip + unpickle).
 
 Writes the "## Diffs and history storage" section of the results file,
 keeping every other section as it is.
@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from results_file import machine, write_section
 
-from spinlens.diff import diff_values
+from spinlens.engine.diff import diff_values
 
 HERE = Path(__file__).resolve().parent
 SECTION = "## Diffs and history storage"
@@ -131,7 +131,7 @@ def metaflow_read(path: Path) -> pd.DataFrame:
 
 
 def bench_storage(frame: pd.DataFrame, rounds: int, slow_rounds: int) -> StorageBench:
-    from spinlens import storage  # written beside this module; imported when needed
+    from spinlens.engine import storage  # written beside this module; imported when needed
 
     folder = Path(tempfile.mkdtemp(prefix="spinlens-storage-bench-"))
     try:
@@ -146,11 +146,11 @@ def bench_storage(frame: pd.DataFrame, rounds: int, slow_rounds: int) -> Storage
         stored = storage.write_value(folder, "df", frame)
         read_back = storage.read_value(folder, stored)
         if diff_values(frame, read_back).changed:
-            raise SystemExit("spinlens.storage did not give the frame back unchanged")
+            raise SystemExit("spinlens.engine.storage did not give the frame back unchanged")
         del read_back
         spin_read = timed(lambda: storage.read_value(folder, stored), rounds)
         print(
-            f"spinlens.storage: write {ms(spin_write.median)}, read {ms(spin_read.median)}, "
+            f"spinlens.engine.storage: write {ms(spin_write.median)}, read {ms(spin_read.median)}, "
             f"{mib(stored.bytes)} on disk"
         )
 
@@ -205,13 +205,13 @@ def report(diff: DiffBench, store: StorageBench | None, rounds: int, slow_rounds
         "",
     ]
     if store is None:
-        lines += ["Pending: `spinlens.storage` is not available yet.", ""]
+        lines += ["Pending: `spinlens.engine.storage` is not available yet.", ""]
         return "\n".join(lines)
     write_ratio = store.metaflow_write.median / store.spinlens_write.median
     read_ratio = store.metaflow_read.median / store.spinlens_read.median
     lines += [
         f"The frame holds {mib(store.memory_bytes)} (`memory_usage(deep=True)`). Spinlens: "
-        f"`spinlens.storage.write_value` (Arrow IPC, uncompressed) and `read_value` (memory "
+        f"`spinlens.engine.storage.write_value` (Arrow IPC, uncompressed) and `read_value` (memory "
         f"map, then a pandas frame); medians of {rounds} rounds. Metaflow: "
         f"`gzip.compress(pickle.dumps(df, protocol=4), compresslevel=3)` written to a file, "
         f"as its local datastore stores an artifact, and gunzip + unpickle to read it; "

@@ -32,8 +32,8 @@ from pathlib import Path
 
 from results_file import machine, write_section
 
+from spinlens.engine.metaflow_env import ensure_user
 from spinlens.flow_analysis import analyze_source
-from spinlens.metaflow_env import ensure_user
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "lsp"))

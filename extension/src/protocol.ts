@@ -1,5 +1,5 @@
 /**
- * The TypeScript mirror of docs/protocol.md (and server/spinlens/events.py):
+ * The TypeScript mirror of docs/protocol.md (and server/spinlens/wire/events.py):
  * spin events, ValueDiff, the language server's commands, initialization
  * options and notifications. Keep the three in step.
  *

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .engine.flow_loader import flow_as_main, needs_flow_module
+from .engine.history import HISTORY_DIR, History, SpinRecord
+from .engine.metaflow_env import ensure_user
 from .errors import SpinError
 from .flow_analysis import FlowAnalysisError, analyze_file
-from .flow_loader import flow_as_main, needs_flow_module
-from .history import HISTORY_DIR, History, SpinRecord
-from .metaflow_env import ensure_user
 from .render import Painter, Printer, diff_lines, history_lines, record_lines
 from .session import SpinResult, SpinSession
 
@@ -227,7 +227,7 @@ def _cmd_card(args: argparse.Namespace) -> int:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    from .diff import diff_values
+    from .engine.diff import diff_values
 
     history = _find_history(args.history)
     paint = Painter(sys.stdout)

@@ -9,9 +9,9 @@ import time
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from . import events
-from .history import SpinRecord
+from .engine.history import SpinRecord
 from .session import SpinResult
+from .wire import events
 
 _STATUS_COLOURS = {"new": "36", "changed": "33", "unchanged": "32"}
 _COMPARISONS = (("inputs", "inputs"), ("source", "source run"), ("previous", "previous spin"))

@@ -22,8 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .engine.history import DEFAULT_KEEP, HISTORY_DIR, History
 from .errors import SpinError
-from .events import (
+from .flow_analysis import FlowAnalysisError, FlowInfo, analyze_file, analyze_source
+from .wire.events import (
     Artifact,
     Event,
     Failed,
@@ -33,9 +35,7 @@ from .events import (
     Started,
     from_dict,
 )
-from .flow_analysis import FlowAnalysisError, FlowInfo, analyze_file, analyze_source
-from .history import DEFAULT_KEEP, HISTORY_DIR, History
-from .ipc import ChannelClosed, recv_frame, send_frame
+from .wire.ipc import ChannelClosed, recv_frame, send_frame
 
 EventHandler = Callable[[Event], None]
 
@@ -284,7 +284,7 @@ class SpinSession:
             [
                 self.python,
                 "-m",
-                "spinlens.kernel",
+                "spinlens.engine.kernel",
                 "--fd",
                 str(child.fileno()),
                 "--flow-file",

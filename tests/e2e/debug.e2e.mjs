@@ -42,7 +42,7 @@ const alive = (pid) => {
 function spinProcesses() {
   const pids = taggedPids(editor.tag).filter(alive);
   // Spin processes are forks of the kernel: same command line, a kernel for a parent.
-  const forks = pids.filter((p) => cmdline(p).includes('spinlens.kernel'));
+  const forks = pids.filter((p) => cmdline(p).includes('spinlens.engine.kernel'));
   const kernels = forks.filter((p) => !forks.includes(parentOf(p)));
   return {
     kernels,

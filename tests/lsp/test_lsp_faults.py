@@ -15,7 +15,7 @@ from lsprotocol import types
 
 from flowruns import FlowRun, python_without_metaflow, run_flow, tree_digest
 from lspclient import SPIN, SpinlensClient
-from spinlens.limits import LOG_LIMIT_BYTES
+from spinlens.engine.limits import LOG_LIMIT_BYTES
 from spinlens.lsp.settings import Settings
 
 MARKER_LINE = '        print("marker", self.marker)\n'

@@ -31,7 +31,7 @@ def test_the_server_and_its_kernels_hold_no_tcp_listener(
             found = listeners_of((process_tree(client.pid) | tagged(tag)) - {os.getpid()})
             report = describe(found)
             assert client.pid in found
-            assert any("spinlens.kernel" in cmdline(pid) for pid in found), report
+            assert any("spinlens.engine.kernel" in cmdline(pid) for pid in found), report
             assert all(listeners == [] for listeners in found.values()), report
         finally:
             assert await client.stop() == 0

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from pygls.exceptions import JsonRpcInvalidParams
 
-from spinlens.events import Artifact, Failed, Finished
 from spinlens.lsp.jobs import resolve_flow
 from spinlens.lsp.outcomes import SpinOutcome, format_ago
 from spinlens.lsp.payloads import SourceRunArgs, SpinArgs, UriArgs
 from spinlens.lsp.settings import Settings
+from spinlens.wire.events import Artifact, Failed, Finished
 
 TWO_FLOWS = """\
 from metaflow import FlowSpec, step

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spinlens.metaflow_env import ensure_user
+from spinlens.engine.metaflow_env import ensure_user
 
 FLOWS = Path(__file__).parent / "flows"
 

@@ -21,8 +21,8 @@ from dapclient import DapClient, read_attach_configuration
 from flowruns import FlowRun
 from procs import children, still_running
 from spinlens import SpinSession
-from spinlens.events import DebugReady, Event
 from spinlens.session import SpinResult
+from spinlens.wire.events import DebugReady, Event
 
 
 def _accepts(port: int) -> bool:

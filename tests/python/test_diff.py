@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from spinlens.diff import DiffLimits, ValueDiff, diff_values
+from spinlens.engine.diff import DiffLimits, ValueDiff, diff_values
 
 PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

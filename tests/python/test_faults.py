@@ -30,10 +30,10 @@ import pytest
 from flowruns import FlowRun, python_without_metaflow, run_flow, tree_digest
 from procs import alive
 from spinlens import SpinResult, SpinSession
+from spinlens.engine.history import History
+from spinlens.engine.limits import LOG_LIMIT_BYTES, MB, LogBudget, memory_limit
 from spinlens.errors import SpinError
-from spinlens.events import Event, Failed, Log
-from spinlens.history import History
-from spinlens.limits import LOG_LIMIT_BYTES, MB, LogBudget, memory_limit
+from spinlens.wire.events import Event, Failed, Log
 
 MARKER_LINE = '        print("marker", self.marker)\n'
 ALLOC_LINE = "        block = bytearray(self.alloc_mb * 2**20)\n"

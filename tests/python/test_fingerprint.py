@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from spinlens import fingerprint as fp
+from spinlens.engine import fingerprint as fp
 
 
 def test_layout_does_not_matter() -> None:

@@ -22,8 +22,8 @@ from hypothesis.extra.pandas import column, data_frames, range_indexes
 
 from flowruns import FlowRun, assert_same, latest_run_id
 from spinlens import SpinSession
-from spinlens.history import ArtifactRecord, History, SpinRecord
-from spinlens.storage import read_value, write_value
+from spinlens.engine.history import ArtifactRecord, History, SpinRecord
+from spinlens.engine.storage import read_value, write_value
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "training_flow.py"
 

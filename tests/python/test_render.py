@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import io
 
-from spinlens import events
 from spinlens.render import Printer
 from spinlens.session import SpinResult
+from spinlens.wire import events
 
 SID = "s1"
 

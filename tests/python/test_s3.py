@@ -16,8 +16,8 @@ import pytest
 from flowruns import FlowRun, run_flow, tree_digest
 from s3server import BUCKET, Request, S3Server, s3_server
 from spinlens import SpinSession
-from spinlens.events import Progress, Started
 from spinlens.session import SpinResult
+from spinlens.wire.events import Progress, Started
 
 __all__ = ["s3_server"]  # the fixture, used by name below
 

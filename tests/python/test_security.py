@@ -203,7 +203,9 @@ def test_cli_debug_with_a_port_binds_it_on_loopback(flow_runs: Callable[..., Flo
         try:
             found = listeners_of(process_tree(proc.pid) | tagged(tag))
             report = describe(found)
-            kernels = [pid for pid in children(proc.pid) if "spinlens.kernel" in cmdline(pid)]
+            kernels = [
+                pid for pid in children(proc.pid) if "spinlens.engine.kernel" in cmdline(pid)
+            ]
             assert len(kernels) == 1, report
             assert found[proc.pid] == [], f"the CLI itself listens:\n{report}"
             assert found[kernels[0]] == [], f"the kernel listens:\n{report}"

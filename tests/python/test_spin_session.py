@@ -12,7 +12,7 @@ from pathlib import Path
 from flowruns import FlowRun, run_flow
 from procs import alive
 from spinlens import SpinResult, SpinSession
-from spinlens.events import Progress, Started
+from spinlens.wire.events import Progress, Started
 
 
 def _edit(path: Path, old: str, new: str) -> str:

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..engine.history import DEFAULT_KEEP, HISTORY_DIR, History
 from ..errors import SpinError
-from ..events import Event, Failed, FailureKind, Finished
 from ..flow_analysis import analyze_file, analyze_source
-from ..history import DEFAULT_KEEP, HISTORY_DIR, History
 from ..session import SpinSession, new_spin_id
+from ..wire.events import Event, Failed, FailureKind, Finished
 from .payloads import SpinArgs
 
 logger = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..events import Artifact, Event, Failed, Finished
+from ..wire.events import Artifact, Event, Failed, Finished
 
 ERROR_CHARS = 40  # a lens is one line; the full error is in the results view
 

@@ -20,7 +20,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from .. import __version__
-from ..metaflow_env import ensure_user
+from ..engine.metaflow_env import ensure_user
 from . import commands
 from .jobs import SpinJob
 from .kernels import Kernels

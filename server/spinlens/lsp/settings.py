@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, TypeGuard
 
-from ..history import DEFAULT_KEEP
+from ..engine.history import DEFAULT_KEEP
 
 SECTION = "spinlens"
 DEFAULT_DIFF_ROWS = 20

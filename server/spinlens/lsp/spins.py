@@ -6,8 +6,8 @@ import asyncio
 import time
 from typing import TYPE_CHECKING
 
-from .. import events
-from ..events import Artifact, DebugReady, Event, Failed, Finished, Log, Progress, Started
+from ..wire import events
+from ..wire.events import Artifact, DebugReady, Event, Failed, Finished, Log, Progress, Started
 from .jobs import SpinJob
 from .kernels import FlowKernel
 from .outcomes import SpinOutcome, shorten

@@ -29,8 +29,8 @@ from typing import Any, TextIO
 from metaflow.metaflow_current import current
 from metaflow.user_configs.config_parameters import ConfigValue
 
-from . import events
-from .errors import SpinError
+from ..errors import SpinError
+from ..wire import events
 from .flow_loader import flow_class, load_flow_module
 from .history import DEFAULT_KEEP, ArtifactRecord, History, SpinRecord, SpinWriter
 from .inputs import ArtifactTable, InputStore

@@ -17,8 +17,8 @@ from metaflow.exception import MetaflowNamespaceMismatch, MetaflowNotFound
 from metaflow.plugins import DATASTORES
 from metaflow.plugins.datastores.local_storage import LocalStorage
 
-from .errors import NoSuccessfulRun, SpinError
-from .events import SourceInfo
+from ..errors import NoSuccessfulRun, SpinError
+from ..wire.events import SourceInfo
 
 
 @dataclass(frozen=True)

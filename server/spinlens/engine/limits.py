@@ -10,7 +10,7 @@ import resource
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from . import events
+from ..wire import events
 
 MB = 1 << 20
 # Output forwarded per spin (stdout and stderr together). Past it the kernel

@@ -18,7 +18,7 @@ from typing import Any
 
 from metaflow.includefile import IncludedFile
 
-from . import events
+from ..wire import events
 from .diff import diff_values
 from .fingerprint import Fingerprint, UnpicklableValue, fingerprint
 from .history import ArtifactRecord, ArtifactReference, SpinRecord, SpinWriter

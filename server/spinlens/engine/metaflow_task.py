@@ -33,8 +33,8 @@ from metaflow.parameters import Parameter
 from metaflow.task import MetaflowTask
 from metaflow.util import compress_list
 
-from .errors import SpinError
-from .events import Card
+from ..errors import SpinError
+from ..wire.events import Card
 from .inputs import ArtifactTable
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import ArtifactLoadError
+from ..errors import ArtifactLoadError
 from .fingerprint import Fingerprint, UnpicklableValue, fingerprint
 from .flow_loader import needs_flow_module
 from .resolve import TaskInputs

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import SpinError
+from ..errors import SpinError
 
 
 class FlowNotDefined(SpinError):

@@ -4,7 +4,7 @@ It imports Metaflow and the flow's imports once, resolves and loads the inputs
 of the step asked for, and forks one child per spin. It never runs step code
 itself, so a crash, a hang or ``sys.exit`` in a step only ever ends a child.
 
-Started by a ``SpinSession`` as ``python -m spinlens.kernel --fd N --flow-file F``;
+Started by a ``SpinSession`` as ``python -m spinlens.engine.kernel --fd N --flow-file F``;
 it talks over the inherited socket N in ``ipc`` frames and exits when that
 socket closes.
 """
@@ -37,14 +37,14 @@ import cloudpickle
 from metaflow import metaflow_git, metaflow_version
 from metaflow.plugins.datastores.spin_storage import SpinStorage
 
-from . import events
-from .errors import SpinError
+from ..errors import SpinError
+from ..flow_analysis import analyze_file
+from ..wire import events
+from ..wire.ipc import ChannelClosed, recv_frame, recv_frame_with_fds, send_frame
 from .fingerprint import trust_kernel_pages
-from .flow_analysis import analyze_file
 from .flow_loader import drop_changed_user_modules, user_module_files
 from .history import DEFAULT_KEEP
 from .inputs import InputStore
-from .ipc import ChannelClosed, recv_frame, recv_frame_with_fds, send_frame
 from .limits import LogBudget
 from .metaflow_env import ensure_user
 from .metaflow_task import remember_step_sources
