@@ -1,30 +1,42 @@
 /** Small text helpers shared by the status bar, quick picks and messages. */
 
-/** "12 s ago", "5 min ago", "3 h ago", "2 d ago" (like the CLI's `render.age`). */
+// Sizes and ages follow one rule across the CLI, the server, the extension and the
+// panel: server/spinlens/units.py states it, tests/fixtures/units.json checks both.
+
+const AGE_UNITS: readonly (readonly [string, number])[] = [
+  ['d', 86400],
+  ['h', 3600],
+  ['min', 60],
+];
+const SIZE_UNITS: readonly string[] = ['KB', 'MB', 'GB', 'TB'];
+
+/** "12 s ago", "1 min ago" (60-119 s), "3 h ago", "2 d ago": whole units elapsed. */
 export function formatAge(unixSeconds: number, nowMs: number = Date.now()): string {
-  const seconds = Math.max(0, nowMs / 1000 - unixSeconds);
-  const units: [string, number][] = [
-    ['d', 86400],
-    ['h', 3600],
-    ['min', 60],
-  ];
-  for (const [unit, length] of units) {
-    if (seconds >= length) return `${Math.round(seconds / length)} ${unit} ago`;
-  }
-  return `${Math.round(seconds)} s ago`;
+  return formatElapsed(nowMs / 1000 - unixSeconds);
 }
 
-/** "512 B", "1.5 KB", "40.1 MB" (binary units, like the CLI's `render.human_size`). */
+/** The age text for `seconds` elapsed; never in the future. */
+export function formatElapsed(seconds: number): string {
+  const whole = Math.max(0, Math.trunc(seconds));
+  for (const [unit, length] of AGE_UNITS) {
+    if (whole >= length) return `${Math.floor(whole / length)} ${unit} ago`;
+  }
+  return `${whole} s ago`;
+}
+
+/** "512 B", "1.5 KB", "40.1 MB": binary units, one decimal rounded half up. */
 export function formatSize(bytes: number | null | undefined): string {
   if (bytes === null || bytes === undefined || !Number.isFinite(bytes) || bytes < 0) return '?';
-  let value = bytes;
-  for (const unit of ['B', 'KB', 'MB', 'GB']) {
-    if (value < 1024 || unit === 'GB') {
-      return unit === 'B' ? `${Math.round(value)} B` : `${value.toFixed(1)} ${unit}`;
-    }
-    value /= 1024;
+  // BigInt keeps the rounding exact past 2^53 bytes, as Python's integers do.
+  const size = BigInt(Math.trunc(bytes));
+  if (size < 1024n) return `${size} B`;
+  let scale = 1024n;
+  for (const [index, unit] of SIZE_UNITS.entries()) {
+    const tenths = (size * 10n + scale / 2n) / scale;
+    if (tenths < 10240n || index === SIZE_UNITS.length - 1) return `${tenths / 10n}.${tenths % 10n} ${unit}`;
+    scale *= 1024n;
   }
-  return `${bytes} B`;
+  throw new Error('unreachable');
 }
 
 /** "35 ms", "1.20 s", "2 min 5 s". */

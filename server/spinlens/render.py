@@ -11,30 +11,12 @@ from typing import Any, TextIO
 
 from .engine.history import SpinRecord
 from .session import SpinResult
+from .units import age_text, size_text
 from .wire import events
 
 _STATUS_COLOURS = {"new": "36", "changed": "33", "unchanged": "32"}
 _COMPARISONS = (("inputs", "inputs"), ("source", "source run"), ("previous", "previous spin"))
 _MAX_DIFF_LINES = 12
-
-
-def human_size(size: int | None) -> str:
-    if size is None:
-        return "?"
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
-
-
-def age(timestamp: float) -> str:
-    seconds = max(0.0, time.time() - timestamp)
-    for unit, length in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= length:
-            return f"{seconds / length:.0f} {unit} ago"
-    return f"{seconds:.0f} s ago"
 
 
 def short_type(type_name: str) -> str:
@@ -170,7 +152,7 @@ class Printer:
                 (
                     a.name,
                     short_type(a.type),
-                    human_size(a.size),
+                    size_text(a.size),
                     a.vs_inputs,
                     a.vs_source,
                     a.vs_previous or "-",
@@ -213,7 +195,7 @@ def partial_lines(partial: Sequence[events.Artifact], paint: Painter) -> list[st
     if not partial:
         return []
     rows = [("artifact", "type", "size", "value")]
-    rows += [(a.name, short_type(a.type), human_size(a.size), a.summary) for a in partial]
+    rows += [(a.name, short_type(a.type), size_text(a.size), a.summary) for a in partial]
     head = paint("assigned before the failure:", "1")
     return [head, *(f"  {line}" for line in table(rows, paint))]
 
@@ -232,7 +214,7 @@ def history_lines(records: Sequence[SpinRecord], paint: Painter) -> list[str]:
         rows.append(
             (
                 record.id,
-                age(record.created),
+                age_text(time.time() - record.created),
                 record.status,
                 where,
                 record.step_source_hash or "?",
@@ -264,7 +246,7 @@ def record_lines(record: SpinRecord, paint: Painter) -> list[str]:
             (
                 a.name,
                 short_type(a.type),
-                human_size(a.size),
+                size_text(a.size),
                 stored,
                 a.status.get("inputs") or "-",
                 a.status.get("source") or "-",

@@ -1,39 +1,33 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { clip, formatAge, formatDuration, formatSize, plural, shortType } from '../../extension/src/format';
+import { clip, formatAge, formatDuration, formatElapsed, formatSize, plural, shortType } from '../../extension/src/format';
+
+// The same cases as tests/python/test_units.py: one rule for the CLI, server and editor.
+const UNITS = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'units.json'), 'utf8')) as {
+  sizes: [number | null, string][];
+  ages: [number, string][];
+};
 
 describe('formatAge', () => {
   const now = 1_700_000_000_000;
   const ago = (s: number): number => now / 1000 - s;
 
-  it('says seconds, minutes, hours and days like the CLI', () => {
-    expect(formatAge(ago(12), now)).toBe('12 s ago');
-    expect(formatAge(ago(0), now)).toBe('0 s ago');
-    expect(formatAge(ago(59), now)).toBe('59 s ago');
-    expect(formatAge(ago(60), now)).toBe('1 min ago');
-    expect(formatAge(ago(5 * 60 + 10), now)).toBe('5 min ago');
-    expect(formatAge(ago(3 * 3600), now)).toBe('3 h ago');
-    expect(formatAge(ago(2 * 86400 + 5), now)).toBe('2 d ago');
-  });
-
-  it('never says a time in the future', () => {
-    expect(formatAge(ago(-30), now)).toBe('0 s ago');
+  it.each(UNITS.ages)('%s s reads %s, as in the CLI and server', (seconds, text) => {
+    expect(formatElapsed(seconds)).toBe(text);
+    expect(formatAge(ago(seconds), now)).toBe(text);
   });
 });
 
 describe('formatSize', () => {
-  it('uses binary units with one decimal above bytes', () => {
-    expect(formatSize(0)).toBe('0 B');
-    expect(formatSize(512)).toBe('512 B');
-    expect(formatSize(1536)).toBe('1.5 KB');
-    expect(formatSize(42_000_000)).toBe('40.1 MB');
-    expect(formatSize(5 * 1024 ** 4)).toBe('5120.0 GB');
+  it.each(UNITS.sizes)('%s bytes reads %s, as in the CLI and server', (bytes, text) => {
+    expect(formatSize(bytes)).toBe(text);
   });
 
-  it('shows unknown sizes as ?', () => {
-    expect(formatSize(null)).toBe('?');
+  it('shows sizes it cannot know as ?', () => {
     expect(formatSize(undefined)).toBe('?');
     expect(formatSize(Number.NaN)).toBe('?');
-    expect(formatSize(-1)).toBe('?');
+    expect(formatSize(Number.POSITIVE_INFINITY)).toBe('?');
   });
 });
 
