@@ -45,7 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/debug_bench.py
 
 clean:
-	rm -rf $(VENV) examples/.metaflow examples/.spinlens node_modules dist bundled \
+	rm -rf $(VENV) examples/.metaflow examples/.spinlens node_modules dist bundled media/panel.js \
 		tests/e2e/.tools tests/e2e/node_modules tests/e2e/artifacts .editor
 
 # The VS Code extension: the TypeScript client bundled into dist/, then a VSIX

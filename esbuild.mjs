@@ -1,14 +1,17 @@
-// Bundles the extension: extension/src/extension.ts -> dist/extension.js (CommonJS, Node).
-// `node esbuild.mjs [--production] [--watch]`
+// Bundles the extension and its results webview:
+//   extension/src/extension.ts -> dist/extension.js (CommonJS, Node)
+//   extension/webview/main.ts  -> media/panel.js    (one classic script, the browser)
+// `node esbuild.mjs [--production] [--watch]`. tests/extension/panelHarness.ts builds
+// `webviewOptions` in memory, so the panel tests run the current sources.
 import * as esbuild from 'esbuild';
+import { fileURLToPath } from 'node:url';
 
-const production = process.argv.includes('--production');
-const watch = process.argv.includes('--watch');
+const root = (p) => fileURLToPath(new URL(p, import.meta.url));
 
 /** @type {import('esbuild').BuildOptions} */
-const options = {
-  entryPoints: ['extension/src/extension.ts'],
-  outfile: 'dist/extension.js',
+export const extensionOptions = {
+  entryPoints: [root('extension/src/extension.ts')],
+  outfile: root('dist/extension.js'),
   bundle: true,
   format: 'cjs',
   platform: 'node',
@@ -16,13 +19,30 @@ const options = {
   external: ['vscode'],
   sourcemap: true,
   sourcesContent: false,
-  minify: production,
   logLevel: 'info',
 };
 
-if (watch) {
-  const context = await esbuild.context(options);
-  await context.watch();
-} else {
-  await esbuild.build(options);
+/** @type {import('esbuild').BuildOptions} */
+export const webviewOptions = {
+  entryPoints: [root('extension/webview/main.ts')],
+  outfile: root('media/panel.js'),
+  bundle: true,
+  // One classic script, which the CSP admits by nonce (esbuild keeps it strict).
+  format: 'iife',
+  platform: 'browser',
+  target: 'es2022',
+  logLevel: 'info',
+};
+
+async function main() {
+  const production = process.argv.includes('--production');
+  const all = [extensionOptions, webviewOptions].map((options) => ({ ...options, minify: production }));
+  if (process.argv.includes('--watch')) {
+    for (const options of all) await (await esbuild.context(options)).watch();
+  } else {
+    await Promise.all(all.map((options) => esbuild.build(options)));
+  }
 }
+
+// Imported (by the panel tests) it only defines the options.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

@@ -4,7 +4,8 @@
  * on display whenever its script (re)announces itself with `ready`.
  */
 import * as vscode from 'vscode';
-import { type FromWebview, type ToWebview, isFileAllowed, parseWebviewMessage } from './messages';
+import type { FromWebview, ToWebview } from './messages';
+import { isFileAllowed, parseWebviewMessage } from './webviewGate';
 import { type SpinChange, type SpinRecord, type SpinStore } from './spins';
 import { makeNonce, renderHtml } from './webviewHtml';
 

@@ -42,9 +42,23 @@ export function log(...args) {
   console.log(`[e2e ${s}s]`, ...args);
 }
 
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// The pause between two looks of waitFor: the tests wait on conditions, never on time.
+const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Poll fn until it returns a truthy value; throw `what` on timeout. */
+/** `promise`, or undefined once `ms` passed without it settling (a hang guard). */
+export async function within(promise, ms) {
+  let timer;
+  const expired = new Promise((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Poll fn until it returns a truthy value; throw `what` on timeout (the hang guard). */
 export async function waitFor(fn, { timeout = 30_000, interval = 250, what = 'condition' } = {}) {
   const end = Date.now() + timeout;
   let lastError;
@@ -59,7 +73,7 @@ export async function waitFor(fn, { timeout = 30_000, interval = 250, what = 'co
       const why = lastError ? ` (last error: ${lastError.message.split('\n')[0]})` : '';
       throw new Error(`timed out after ${timeout / 1000} s waiting for ${what}${why}`);
     }
-    await sleep(interval);
+    await pause(interval);
   }
 }
 
@@ -338,10 +352,14 @@ export class Editor {
     );
   }
 
-  /** Scroll the active editor so that a 1-based line is on screen (Ctrl+G). */
+  /** Scroll the active editor so that a 1-based line is on screen (Ctrl+G), and wait until it is rendered. */
   async reveal(line) {
     await this.goToLine(line);
-    await sleep(150);
+    await waitFor(async () => (await this.editorSnapshot()).lines[line] !== undefined, {
+      timeout: 10_000,
+      interval: 50,
+      what: `line ${line} rendered in the editor`,
+    });
   }
 
   /**
@@ -407,7 +425,8 @@ export class Editor {
     const input = page.locator('.quick-input-widget input');
     if (await input.isVisible()) {
       await page.keyboard.type(label);
-      await sleep(200);
+      // Enter picks the focused entry: wait until the filtered list focuses ours.
+      await page.locator('.quick-input-widget .quick-input-list .monaco-list-row.focused', { hasText: label }).first().waitFor({ state: 'visible', timeout: 10_000 });
     }
     await page.keyboard.press('Enter');
     return true;
@@ -475,7 +494,7 @@ export class Editor {
   /** Always call: closes the browser, ends code-server's group and every tagged process. */
   async stop() {
     if (this.context) {
-      await Promise.race([this.context.close().catch(() => {}), sleep(10_000)]);
+      await within(this.context.close().catch(() => {}), 10_000);
       this.context = undefined;
     }
     if (this.server && this.server.pid) {

@@ -35,13 +35,22 @@ done
 # environment. The harness ends them; this sweep catches what an interrupted or
 # crashed run left, by pid, and nothing else.
 TAG="run-$$-$(date +%s%N)"
+any_alive() {
+    local pid
+    for pid in "$@"; do kill -0 "$pid" 2>/dev/null && return 0; done
+    return 1
+}
 sweep() {
     local pids
     pids=$(grep -lsaF "SPINLENS_E2E_TAG=$TAG." /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3 || true)
     if [ -n "$pids" ]; then
         echo "e2e: ending leftover processes: $(echo $pids)"
         kill $pids 2>/dev/null || true
-        sleep 1
+        # Up to 5 s for them to exit on SIGTERM, then SIGKILL whatever is left.
+        for _ in $(seq 50); do
+            any_alive $pids || break
+            sleep 0.1
+        done
         kill -9 $pids 2>/dev/null || true
     fi
 }

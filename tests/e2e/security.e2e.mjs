@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { guarded, log, sleep, startEditor, waitFor } from './harness.mjs';
+import { guarded, log, startEditor, waitFor } from './harness.mjs';
 
 const FLOW = 'training_flow.py';
 const STEP = 'train';
@@ -52,7 +52,14 @@ async function probe(frame) {
     inline.textContent = "window.__spinlensRan.push('inline script')";
     add(inline);
 
+    // Settled once the browser is done with it: `load` had it run, `error` blocked it.
+    window.__spinlensScriptSettled = false;
     const external = document.createElement('script');
+    const settled = () => {
+      window.__spinlensScriptSettled = true;
+    };
+    external.addEventListener('load', settled);
+    external.addEventListener('error', settled);
     external.src = `data:text/javascript,window.__spinlensRan.push('script src')`;
     add(external);
 
@@ -78,7 +85,11 @@ async function probe(frame) {
       try {
         setTimeout("window.__spinlensRan.push('setTimeout with a string')", 0);
       } catch {}
-      window.__spinlensEvalsTried = true;
+      // Timers of the same delay run in order: when this one runs, the string's
+      // timer would have run before it, had the policy let it.
+      setTimeout(() => {
+        window.__spinlensEvalsTried = true;
+      }, 0);
     }, 0);
   });
 }
@@ -151,7 +162,7 @@ describe('the results panel CSP in a real VS Code (code-server)', { timeout: 300
         result = await panel.evaluate(() => ({
           ran: window.__spinlensRan,
           violations: window.__spinlensViolations,
-          done: window.__spinlensEvalsTried === true,
+          done: window.__spinlensEvalsTried === true && window.__spinlensScriptSettled === true,
         }));
         return result.done && (missing(result.violations).length === 0 || result.ran.length > 0);
       },
@@ -159,7 +170,8 @@ describe('the results panel CSP in a real VS Code (code-server)', { timeout: 300
     ).catch((e) => {
       throw new Error(`${e.message}; missing ${JSON.stringify(missing(result?.violations ?? []))}; got ${JSON.stringify(result)}`);
     });
-    await sleep(500); // time for anything that would run late (a script load, a timer)
+    // Every attempt has run or been refused by now: the scripts ran (or not) when
+    // inserted, the data: script has fired load or error, the string timer's turn is past.
     result = await panel.evaluate(() => ({
       ran: window.__spinlensRan,
       violations: window.__spinlensViolations,
@@ -184,9 +196,22 @@ describe('the results panel CSP in a real VS Code (code-server)', { timeout: 300
       script.setAttribute('nonce', nonce);
       script.textContent = "window.__spinlensRan.push('script with the nonce')";
       document.body.appendChild(script);
-      await new Promise((r) => setTimeout(r, 300));
-      return { ran: window.__spinlensRan.slice(ranBefore), violations: window.__spinlensViolations.slice(before) };
+      // Violation events arrive in order: once the one for an inline handler inserted
+      // after the script has come, any the script caused would have come before it.
+      const sentinel = document.createElement('div');
+      sentinel.setAttribute('onclick', "window.__spinlensRan.push('sentinel handler')");
+      document.body.appendChild(sentinel);
+      sentinel.click();
+      while (!window.__spinlensViolations.slice(before).some((v) => v.directive === 'script-src-attr')) {
+        await new Promise((resolve) => document.addEventListener('securitypolicyviolation', resolve, { once: true }));
+      }
+      const since = window.__spinlensViolations.slice(before);
+      return {
+        ran: window.__spinlensRan.slice(ranBefore),
+        violations: since.slice(0, -1),
+        sentinel: since.at(-1).directive,
+      };
     });
-    assert.deepEqual(ran, { ran: ['script with the nonce'], violations: [] });
+    assert.deepEqual(ran, { ran: ['script with the nonce'], violations: [], sentinel: 'script-src-attr' });
   }));
 });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { guarded, log, sleep, startEditor, waitFor } from './harness.mjs';
+import { guarded, log, startEditor, waitFor } from './harness.mjs';
 
 const FLOW = 'training_flow.py';
 const ROW = '[data-testid="artifact-row"]';
@@ -113,22 +113,22 @@ describe('Spinlens in a real VS Code (code-server)', { timeout: 300_000 }, () =>
       };
       const started = Date.now();
       let seen;
+      // Lenses arrive as the server answers: wait until there are exactly one spin and
+      // one debug lens per step, each spin lens right above its step.
       await waitFor(
         async () => {
           seen = await look();
-          return seen.spins.length >= steps.length && seen.without.length === 0;
+          return seen.spins.length === steps.length && seen.debugs.length === steps.length && seen.without.length === 0;
         },
-        { timeout: 75_000, what: `a "${SPIN_LENS}" lens above each of the ${steps.length} steps` },
+        { timeout: 75_000, what: `one "${SPIN_LENS}" and one "${DEBUG_LENS}" lens above each of the ${steps.length} steps` },
       ).catch((e) => {
         const where = steps.map((s) => `${s.name}@${s.line}: y ${seen?.snap.lines[s.line] ?? '-'}`).join(', ');
         throw new Error(
           `${e.message}; last seen ${seen?.spins.length} spin lenses at y ${seen?.spins.map((l) => Math.round(l.y)).join(', ')}` +
-            ` (line height ${seen?.snap.lh}); steps ${where}`,
+            ` and ${seen?.debugs.length} debug lenses (line height ${seen?.snap.lh}); steps ${where}`,
         );
       });
       log(`${seen.spins.length} spin lenses after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      await sleep(500); // let late lenses arrive before counting exactly
-      seen = await look();
       log(`lenses: ${[...new Set(seen.snap.lenses.map((l) => l.text))].join(' | ')}`);
       assert.equal(seen.spins.length, steps.length, `one "${SPIN_LENS}" lens per @step`);
       assert.equal(seen.debugs.length, steps.length, `one "${DEBUG_LENS}" lens per @step`);

@@ -1,10 +1,23 @@
-/** Runs media/panel.js in jsdom as the webview does: a classic script with acquireVsCodeApi, fed message events. */
-import { readFileSync } from 'node:fs';
+/**
+ * Runs the results webview's script in jsdom as the webview does: a classic script
+ * with acquireVsCodeApi, fed message events. The script is bundled here, in memory,
+ * from extension/webview with the options `npm run build` uses for media/panel.js,
+ * so the tests always run the current sources.
+ */
+import * as esbuild from 'esbuild';
 import { JSDOM } from 'jsdom';
 import { afterEach } from 'vitest';
-import { repoFile } from './fixtures';
+import { webviewOptions } from '../../esbuild.mjs';
 
-export const SCRIPT = readFileSync(repoFile('media/panel.js'), 'utf8');
+function bundle(): string {
+  const result = esbuild.buildSync({ ...webviewOptions, write: false, logLevel: 'silent' });
+  const [output, ...more] = result.outputFiles;
+  if (!output || more.length) throw new Error(`expected one bundle, got ${result.outputFiles.length} files`);
+  return output.text;
+}
+
+/** The bundled script, as media/panel.js holds it after `npm run build`. */
+export const SCRIPT = bundle();
 
 export interface Harness {
   dom: JSDOM;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { load } from './panelHarness';
 
 const URI = 'file:///work/project/flows/flood_flow.py';
-const CAP = 1_000_000; // MAX_LOG_CHARS in media/panel.js
+const CAP = 1_000_000; // MAX_LOG_CHARS in extension/webview/log.ts
 
 function log(text: string, stream = 'stdout'): unknown {
   return { type: 'event', event: { event: 'log', spin_id: 's', stream, text } };

@@ -1,6 +1,7 @@
 /**
- * media/panel.js, the webview script, run in jsdom the way the webview runs it:
- * evaluated as a classic script with `acquireVsCodeApi`, fed `message` events.
+ * media/panel.js, the webview script (bundled from extension/webview), run in jsdom
+ * the way the webview runs it: evaluated as a classic script with `acquireVsCodeApi`,
+ * fed `message` events.
  */
 import { describe, expect, it } from 'vitest';
 import { loadFixtures } from './fixtures';

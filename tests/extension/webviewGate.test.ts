@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isFileAllowed, parseWebviewMessage } from '../../extension/src/messages';
+import { isFileAllowed, parseWebviewMessage } from '../../extension/src/webviewGate';
 
 describe('parseWebviewMessage', () => {
   it('accepts exactly the three message shapes', () => {

@@ -1,0 +1,5 @@
+// Types of esbuild.mjs's exports, for the tests that import them.
+import type { BuildOptions } from 'esbuild';
+
+export declare const extensionOptions: BuildOptions;
+export declare const webviewOptions: BuildOptions;

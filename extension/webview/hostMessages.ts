@@ -1,0 +1,29 @@
+/** What the extension posts to the webview, checked before the panel acts on it. */
+import type { ToWebview } from '../src/messages';
+import type { SpinEvent } from '../src/protocol';
+import { isObject } from './values';
+
+/** The message if it has a known shape, else undefined (it is then ignored). */
+export function parseHostMessage(raw: unknown): ToWebview | undefined {
+  if (!isObject(raw)) return undefined;
+  switch (raw.type) {
+    case 'spin':
+      return typeof raw.uri === 'string' && typeof raw.step === 'string'
+        ? { type: 'spin', uri: raw.uri, step: raw.step }
+        : undefined;
+    case 'event': {
+      const event = raw.event;
+      // The extension forwards only events it checked (protocol.isSpinEvent); here the
+      // discriminant is enough, and the panel ignores event names it does not show.
+      return isObject(event) && typeof event.event === 'string'
+        ? { type: 'event', event: event as unknown as SpinEvent }
+        : undefined;
+    }
+    case 'settings':
+      return typeof raw.diffRows === 'number' && raw.diffRows >= 1
+        ? { type: 'settings', diffRows: Math.floor(raw.diffRows) }
+        : undefined;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * The results webview's script (bundled into media/panel.js). Plain DOM, no
+ * framework; everything it shows from a spin goes in as text, never as HTML,
+ * and it has no inline handlers: the CSP runs only this file, by nonce.
+ *
+ * In: ToWebview (spin | event | settings). Out: FromWebview (ready | openFile | cancel).
+ */
+import type { FromWebview } from '../src/messages';
+import { createPanel } from './app';
+
+/** The part of the webview API this script uses. */
+interface VsCodeApi {
+  postMessage(message: FromWebview): void;
+}
+
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const panel = createPanel(document.getElementById('app') ?? document.body, (message) => vscode.postMessage(message));
+window.addEventListener('message', (event: MessageEvent<unknown>) => panel.handleMessage(event.data));
+vscode.postMessage({ type: 'ready' });
