@@ -21,10 +21,11 @@ import threading
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Generic, Literal, TypeGuard, TypeVar
 
 __all__ = [
+    "ClassRef",
     "FlowAnalysisError",
     "FlowAnalysisErrorCode",
     "FlowFileAnalysis",
@@ -35,6 +36,9 @@ __all__ = [
     "Transition",
     "analyze_file",
     "analyze_source",
+    "canonical_name",
+    "metaflow_names",
+    "parse_source",
 ]
 
 _PARAMETER_KINDS = frozenset({"Parameter", "Config", "IncludeFile"})
@@ -104,6 +108,15 @@ class ParameterInfo:
 
 
 @dataclass(frozen=True)
+class ClassRef:
+    """One class of a flow's inheritance chain, where its ``class`` statement is."""
+
+    name: str
+    line: int  # the ``class`` keyword's line (after any decorators)
+    defined_in: str | None = None  # as StepInfo.defined_in
+
+
+@dataclass(frozen=True)
 class FlowInfo:
     """A FlowSpec subclass and its statically visible graph."""
 
@@ -112,6 +125,12 @@ class FlowInfo:
     end_line: int
     steps: tuple[StepInfo, ...]
     parameters: tuple[ParameterInfo, ...]
+    # The flow's class, then its base flows' (left to right, each once): where
+    # artifact analysis finds class attributes and helper methods.
+    lineage: tuple[ClassRef, ...] = field(default=(), compare=False)
+    # Bases (dotted, as written) that are neither FlowSpec nor a flow found here
+    # or beside the file, the inherited ones included: they may define anything.
+    open_bases: tuple[str, ...] = field(default=(), compare=False)
 
     def step(self, name: str) -> StepInfo | None:
         """The step called ``name``, or None."""
@@ -244,6 +263,33 @@ def analyze_source(source: str, filename: str = "<flow>") -> FlowFileAnalysis:
     return result.analysis
 
 
+def parse_source(source: str, filename: str = "<flow>") -> ast.Module:
+    """The tree of ``source``, shared with the last analyses (artifact analysis walks
+    the tree that ``analyze_source`` just parsed). Raises what ``ast.parse`` raises."""
+    key = (source, filename)
+    tree = _TREES.get(key)
+    if tree is None:
+        tree = _parse(source, filename)
+        _TREES.put(key, tree)
+    return tree
+
+
+def metaflow_names(tree: ast.Module) -> dict[str, str]:
+    """Local name -> Metaflow name for the module's imports from Metaflow; a name
+    bound to the module itself (``import metaflow as mf``) maps to "metaflow"."""
+    bindings = _bindings(tree.body)
+    names = _metaflow_names(bindings)
+    for local, imports in bindings.items():
+        if any(i.name is None and i.level == 0 and i.module == "metaflow" for i in imports):
+            names[local] = "metaflow"
+    return names
+
+
+def canonical_name(node: ast.expr, names: Mapping[str, str]) -> str | None:
+    """The name ``node`` stands for (``x``, ``a.b.x``, an alias of a Metaflow ``x``)."""
+    return _canonical(node, names)
+
+
 def _parse(source: str, filename: str) -> ast.Module:
     """``ast.parse`` with the cyclic GC paused.
 
@@ -301,6 +347,7 @@ class _ClassDecl:
 
     name: str
     line: int
+    class_line: int
     end_line: int
     derives_flowspec: bool
     bases: tuple[tuple[str, ...], ...]  # the other bases' dotted names: ("base", "BaseFlow")
@@ -331,6 +378,8 @@ class _Result:
 
 
 _RESULTS: _Cache[tuple[str, str], _Result] = _Cache(8)
+# The last trees parsed (they are large: a few megabytes for 3,000 lines).
+_TREES: _Cache[tuple[str, str], ast.Module] = _Cache(4)
 # Modules beside flow files, by path: (stamp, summary; None if unreadable).
 _MODULES: _Cache[str, tuple[_Stamp, _Module | None]] = _Cache(64)
 
@@ -345,7 +394,7 @@ def _stamp(path: str) -> _Stamp | None:
 
 def _summarize_source(source: str, filename: str) -> _Module | SourceError:
     try:
-        tree = _parse(source, filename)
+        tree = parse_source(source, filename)
     except SyntaxError as exc:
         return SourceError(
             exc.msg or "invalid syntax", max(exc.lineno or 1, 1), max(exc.offset or 1, 1)
@@ -432,15 +481,18 @@ class _Resolver:
         """The flows of ``module`` (the file ``origin``; None for the analysed text)."""
         known: dict[str, FlowInfo] = {}
         for decl in module.classes:
-            bases = [
-                base
-                for dotted in decl.bases
-                if (base := self._base(module, importer, known, dotted)) is not None
-            ]
+            bases: list[FlowInfo] = []
+            unresolved: list[str] = []
+            for dotted in decl.bases:
+                base = self._base(module, importer, known, dotted)
+                if base is not None:
+                    bases.append(base)
+                else:
+                    unresolved.append(".".join(dotted))
             if decl.derives_flowspec or bases:
                 # A redefinition replaces the earlier class, as at runtime.
                 known.pop(decl.name, None)
-                known[decl.name] = _flow_info(decl, bases, origin)
+                known[decl.name] = _flow_info(decl, bases, origin, tuple(unresolved))
         return known
 
     def _base(
@@ -647,6 +699,7 @@ def _class_decl(node: ast.ClassDef, names: Mapping[str, str], next_lines: list[i
     return _ClassDecl(
         name=node.name,
         line=node.decorator_list[0].lineno if node.decorator_list else node.lineno,
+        class_line=node.lineno,
         end_line=node.end_lineno or node.lineno,
         derives_flowspec=derives,
         bases=tuple(bases),
@@ -656,9 +709,11 @@ def _class_decl(node: ast.ClassDef, names: Mapping[str, str], next_lines: list[i
     )
 
 
-def _flow_info(decl: _ClassDecl, bases: list[FlowInfo], origin: str | None) -> FlowInfo:
+def _flow_info(
+    decl: _ClassDecl, bases: list[FlowInfo], origin: str | None, unresolved: tuple[str, ...]
+) -> FlowInfo:
     """The flow ``decl`` declares over its base flows; ``origin``: its file, when not
-    the analysed text."""
+    the analysed text; ``unresolved``: its other bases."""
     steps = list(decl.steps)
     params = list(decl.parameters)
     if origin is not None:
@@ -675,12 +730,18 @@ def _flow_info(decl: _ClassDecl, bases: list[FlowInfo], origin: str | None) -> F
         for param in base.parameters:
             if param.name not in own_params:
                 inherited_params.setdefault(param.name, param)
+    lineage = dict.fromkeys(
+        [ClassRef(decl.name, decl.class_line, origin), *(c for b in bases for c in b.lineage)]
+    )
+    open_bases = dict.fromkeys([*unresolved, *(o for b in bases for o in b.open_bases)])
     return FlowInfo(
         name=decl.name,
         line=decl.line,
         end_line=decl.end_line,
         steps=_in_order([*steps, *inherited_steps.values()]),
         parameters=_in_order([*params, *inherited_params.values()]),
+        lineage=tuple(lineage),
+        open_bases=tuple(open_bases),
     )
 
 
@@ -835,8 +896,8 @@ def _module_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
         if isinstance(stmt, (*_FUNCTION_DEFS, ast.ClassDef)):
             continue
         children: list[ast.stmt] = []
-        for field in ("body", "orelse", "finalbody"):
-            children.extend(getattr(stmt, field, ()))
+        for attr in ("body", "orelse", "finalbody"):
+            children.extend(getattr(stmt, attr, ()))
         for handler in getattr(stmt, "handlers", ()):
             children.extend(handler.body)
         for case in getattr(stmt, "cases", ()):

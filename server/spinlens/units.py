@@ -18,7 +18,7 @@ _AGE_UNITS = (("d", 86400), ("h", 3600), ("min", 60))
 
 
 def size_text(size: int | float | None) -> str:
-    """"512 B", "1.5 KB", "40.1 MB"; "?" for an unknown or negative size."""
+    """ "512 B", "1.5 KB", "40.1 MB"; "?" for an unknown or negative size."""
     if size is None or not math.isfinite(size) or size < 0:
         return "?"
     size = int(size)
@@ -34,7 +34,7 @@ def size_text(size: int | float | None) -> str:
 
 
 def age_text(seconds: float) -> str:
-    """"12 s ago", "1 min ago" (60-119 s), "3 h ago", "2 d ago"; never in the future."""
+    """ "12 s ago", "1 min ago" (60-119 s), "3 h ago", "2 d ago"; never in the future."""
     whole = max(0, int(seconds))
     for unit, length in _AGE_UNITS:
         if whole >= length:
