@@ -33,7 +33,8 @@ node_modules: package-lock.json
 	npm ci
 	touch node_modules
 
-test-extension: node_modules
+# The real-server and contract tests run the backend from .venv.
+test-extension: node_modules $(STAMP)
 	npm run typecheck
 	npm test
 

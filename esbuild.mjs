@@ -1,8 +1,9 @@
 // Bundles the extension and its results webview:
 //   extension/src/extension.ts -> dist/extension.js (CommonJS, Node)
 //   extension/webview/main.ts  -> media/panel.js    (one classic script, the browser)
-// `node esbuild.mjs [--production] [--watch]`. tests/extension/panelHarness.ts builds
-// `webviewOptions` in memory, so the panel tests run the current sources.
+//   extension/graph/main.ts    -> media/graph.js    (the flow graph view, elkjs bundled in)
+// `node esbuild.mjs [--production] [--watch]`. tests/extension/panelHarness.ts and
+// graphHarness.ts build the webview bundles in memory, so their tests run the current sources.
 import * as esbuild from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
@@ -34,9 +35,16 @@ export const webviewOptions = {
   logLevel: 'info',
 };
 
+/** @type {import('esbuild').BuildOptions} */
+export const graphOptions = {
+  ...webviewOptions,
+  entryPoints: [root('extension/graph/main.ts')],
+  outfile: root('media/graph.js'),
+};
+
 async function main() {
   const production = process.argv.includes('--production');
-  const all = [extensionOptions, webviewOptions].map((options) => ({ ...options, minify: production }));
+  const all = [extensionOptions, webviewOptions, graphOptions].map((options) => ({ ...options, minify: production }));
   if (process.argv.includes('--watch')) {
     for (const options of all) await (await esbuild.context(options)).watch();
   } else {

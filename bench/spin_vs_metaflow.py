@@ -36,7 +36,8 @@ from pathlib import Path
 
 from results_file import machine, write_section
 
-from spinlens import SpinResult, SpinSession, events
+from spinlens import SpinResult, SpinSession
+from spinlens.wire import events
 
 HERE = Path(__file__).resolve().parent
 FLOW_SOURCE = HERE / "flows" / "bench_flow.py"

@@ -7,17 +7,16 @@ import { clip, formatAge } from './format';
 import type { ResultsPanel } from './panel';
 import {
   ClientCommand,
+  type ListRunsResult,
   type RunInfo,
   ServerCommand,
   type SpinArgs,
+  type StepInfo,
   isObject,
-  isSpinResult,
-  parseRuns,
 } from './protocol';
 import type { SpinlensServer } from './server';
-import { getSettings } from './settings';
 import { type SpinRecord, type SpinStore, changedCount, isDone } from './spins';
-import { findSteps, isStepName, orderStepsForCursor, stepAt } from './steps';
+import { isStepName, orderStepsForCursor, stepAt } from './steps';
 
 const SHOW_RESULTS = 'Show Results';
 
@@ -49,32 +48,32 @@ function describeError(error: unknown): string {
   return String(error);
 }
 
-/** Quick pick items for the steps of `document`, the one at `line` first. */
+/** Quick pick items for a document's steps (from the server), the one at `line` first. */
 export function stepPickItems(
-  text: string,
+  steps: readonly StepInfo[],
   line: number,
   store?: SpinStore,
   uri?: string,
-): vscode.QuickPickItem[] {
-  const steps = findSteps(text);
-  const ordered = orderStepsForCursor(steps, line);
-  const atCursor = stepAt(steps, line)?.name;
-  return ordered.map((name) => {
-    const last = store && uri ? store.latest(uri, name) : undefined;
+): (vscode.QuickPickItem & { step: StepInfo })[] {
+  const atCursor = stepAt(steps, line);
+  const severalFlows = new Set(steps.map((s) => s.flow)).size > 1;
+  return orderStepsForCursor(steps, line).map((step) => {
+    const last = store && uri ? store.latest(uri, step.name) : undefined;
     const parts: string[] = [];
-    if (name === atCursor) parts.push('at the cursor');
+    if (severalFlows) parts.push(step.flow);
+    if (step === atCursor) parts.push('at the cursor');
     if (last && isDone(last) && last.endedAt !== undefined) {
       const age = formatAge(last.endedAt / 1000);
       parts.push(last.state === 'ok' ? `spun ${age}: ${changedCount(last)} changed` : `${last.state} ${age}`);
     }
-    return { label: name, description: parts.join(' · ') };
+    return { label: step.name, description: parts.join(' · '), step };
   });
 }
 
 export interface SpinTarget {
   uri: string;
   step: string;
-  /** The flow class, when a lens named it. */
+  /** The flow class, when a lens or the step list named it. */
   flow?: string;
 }
 
@@ -85,16 +84,18 @@ async function pickStep(ctx: CommandContext): Promise<SpinTarget | undefined> {
     return undefined;
   }
   const uri = editor.document.uri.toString();
-  const items = stepPickItems(editor.document.getText(), editor.selection.active.line, ctx.store, uri);
+  const listed = await ctx.server.execute(ServerCommand.listSteps, { uri });
+  const items = stepPickItems(listed.steps, editor.selection.active.line, ctx.store, uri);
   if (items.length === 0) {
-    void vscode.window.showInformationMessage('Spinlens: this file has no @step.');
+    const why = listed.error === null ? 'this file has no @step' : `no steps to spin: ${clip(listed.error, 200)}`;
+    void vscode.window.showInformationMessage(`Spinlens: ${why}.`);
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(items, {
     title: 'Spinlens: spin which step?',
     placeHolder: 'Step to run against its inputs from the source run',
   });
-  return picked ? { uri, step: picked.label } : undefined;
+  return picked ? { uri, step: picked.step.name, flow: picked.step.flow } : undefined;
 }
 
 async function resolveTarget(
@@ -119,12 +120,10 @@ async function resolveTarget(
 export async function runSpin(ctx: CommandContext, target: SpinTarget, debug = false): Promise<SpinRecord> {
   const record = ctx.store.begin(target.uri, target.step, debug);
   ctx.panel.show(record);
-  const args: SpinArgs = { uri: target.uri, step: target.step };
+  const args: SpinArgs = { uri: target.uri, step: target.step, requestId: record.requestId };
   if (target.flow !== undefined) args.flow = target.flow;
   try {
-    const result = await ctx.server.execute(debug ? ServerCommand.debug : ServerCommand.spin, args);
-    if (isSpinResult(result)) ctx.store.complete(record, result);
-    else ctx.store.complete(record, undefined, 'The server gave an unexpected answer to the spin.');
+    ctx.store.complete(record, await ctx.server.execute(debug ? ServerCommand.debug : ServerCommand.spin, args));
   } catch (error) {
     ctx.store.complete(record, undefined, describeError(error));
   }
@@ -162,20 +161,19 @@ async function debugStep(ctx: CommandContext, uriArg?: unknown, stepArg?: unknow
 
 /**
  * Quick pick items for the runs of a flow, "Latest successful run" first (the
- * `null` choice: the `spinlens.defaultSourceRun` setting if set, else the latest
- * successful run).
+ * `null` choice: the server's `defaultSourceRun` if set, else the latest
+ * successful run); the server's current choice is marked `current`.
  */
 export function runPickItems(
-  runs: readonly RunInfo[],
-  current: string | null | undefined,
+  listed: ListRunsResult,
   nowMs: number = Date.now(),
-  defaultRun: string | null = null,
 ): (vscode.QuickPickItem & { runId: string | null })[] {
   const icons: Record<RunInfo['status'], string> = {
     ok: '$(pass)',
     failed: '$(error)',
     running: '$(sync)',
   };
+  const { runs, chosen, defaultRun } = listed;
   const latest = runs.find((r) => r.status === 'ok');
   const fallback =
     defaultRun !== null
@@ -187,13 +185,13 @@ export function runPickItems(
     {
       label: defaultRun !== null ? '$(history) Default run' : '$(history) Latest successful run',
       description: fallback,
-      detail: current === null ? 'current' : undefined,
+      detail: chosen === null ? 'current' : undefined,
       runId: null,
     },
     ...runs.map((run) => ({
       label: `${icons[run.status]} ${run.runId}`,
       description: `${run.status} · ${formatAge(run.created, nowMs)}`,
-      detail: current === run.runId ? 'current' : undefined,
+      detail: chosen === run.runId ? 'current' : undefined,
       runId: run.runId,
     })),
   ];
@@ -205,41 +203,35 @@ async function chooseSourceRun(ctx: CommandContext, uriArg?: unknown): Promise<v
     void vscode.window.showInformationMessage('Spinlens: open a flow file to choose the run its spins start from.');
     return;
   }
-  let runs: RunInfo[];
+  let listed: ListRunsResult;
   try {
-    runs = await vscode.window.withProgress(
+    listed = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: 'Spinlens: listing runs' },
-      async () => parseRuns(await ctx.server.execute(ServerCommand.listRuns, { uri })),
+      () => ctx.server.execute(ServerCommand.listRuns, { uri }),
     );
   } catch (error) {
     void vscode.window.showErrorMessage(`Spinlens: cannot list the runs: ${describeError(error)}`);
     return;
   }
-  const items = runPickItems(runs, sourceRuns.get(uri), Date.now(), getSettings().defaultSourceRun);
-  const picked = await vscode.window.showQuickPick(items, {
+  const picked = await vscode.window.showQuickPick(runPickItems(listed, Date.now()), {
     title: 'Spinlens: spin from which run?',
-    placeHolder: runs.length ? 'Source run of the inputs' : 'This flow has no runs yet',
+    placeHolder: listed.runs.length ? 'Source run of the inputs' : 'This flow has no runs yet',
     matchOnDescription: true,
   });
   if (!picked) return;
   try {
-    const result = await ctx.server.execute(ServerCommand.setSourceRun, { uri, runId: picked.runId });
-    const runId = isObject(result) && typeof result.runId === 'string' ? result.runId : null;
-    sourceRuns.set(uri, runId);
+    const { runId } = await ctx.server.execute(ServerCommand.setSourceRun, { uri, runId: picked.runId });
     void vscode.window.showInformationMessage(
       runId !== null
         ? `Spinlens: spins of this flow use run ${runId}.`
-        : getSettings().defaultSourceRun !== null
-          ? `Spinlens: spins of this flow use the default run ${String(getSettings().defaultSourceRun)}.`
+        : listed.defaultRun !== null
+          ? `Spinlens: spins of this flow use the default run ${listed.defaultRun}.`
           : 'Spinlens: spins of this flow use its latest successful run.',
     );
   } catch (error) {
     void vscode.window.showErrorMessage(`Spinlens: cannot set the source run: ${describeError(error)}`);
   }
 }
-
-/** The source run chosen per document in this session (undefined: never chosen). */
-const sourceRuns = new Map<string, string | null>();
 
 async function cancelSpin(ctx: CommandContext, uriArg?: unknown): Promise<void> {
   const active = uriArg === undefined ? undefined : targetUri(uriArg);
@@ -262,8 +254,7 @@ async function restartKernel(ctx: CommandContext, uriArg?: unknown): Promise<voi
     return;
   }
   try {
-    const result = await ctx.server.execute(ServerCommand.restartKernel, { uri });
-    const restarted = isObject(result) && result.restarted === true;
+    const { restarted } = await ctx.server.execute(ServerCommand.restartKernel, { uri });
     void vscode.window.showInformationMessage(
       restarted
         ? 'Spinlens: kernel restarted; the next spin loads its inputs afresh.'
@@ -308,10 +299,10 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   ];
 }
 
-/** The webview's Cancel button. */
+/** The webview's Cancel button, and a debug session that ended first: this spin only, queued or running. */
 export function cancelRecord(ctx: Pick<CommandContext, 'server'>, record: SpinRecord): void {
   if (isDone(record)) return;
-  // Without an id yet the spin is still queued: cancelling the file's spins reaches it.
-  const args = record.spinId === undefined ? { uri: record.uri } : { uri: record.uri, spinId: record.spinId };
+  // `uri` too: a server older than request ids ignores `requestId` and cancels the file's spins.
+  const args = { uri: record.uri, requestId: record.requestId };
   void ctx.server.execute(ServerCommand.cancel, args).catch(() => undefined);
 }

@@ -41,7 +41,7 @@ export function activate(context: vscode.ExtensionContext): void {
     panel,
     { dispose: () => void spinServer.dispose() },
     spinServer.onState((state) => statusBar.setServerState(state)),
-    spinServer.onEvent(({ uri, event }) => store.route(uri, event)),
+    spinServer.onEvent(({ uri, requestId, event }) => store.route(uri, event, requestId)),
     ...registerCommands({ server: spinServer, store, panel, output }),
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new SpinlensDebugAdapterFactory()),
     new DebugSessions(store, { cancel: (record) => cancelRecord({ server: spinServer }, record), output }),

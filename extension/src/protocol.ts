@@ -358,21 +358,11 @@ export interface ServerOptions {
   memoryLimitMB: number;
 }
 
-/** `workspace/executeCommand` names. */
-export const ServerCommand = {
-  spin: 'spinlens.server.spin',
-  cancel: 'spinlens.server.cancel',
-  listRuns: 'spinlens.server.listRuns',
-  setSourceRun: 'spinlens.server.setSourceRun',
-  restartKernel: 'spinlens.server.restartKernel',
-  /** As spin, waiting for a debugger first (the `debug` event says where). */
-  debug: 'spinlens.server.debug',
-} as const;
-export type ServerCommandName = (typeof ServerCommand)[keyof typeof ServerCommand];
-
 export interface SpinArgs {
   uri: string;
   step: string;
+  /** Chosen by the client, unique per request: every event of the spin carries it. */
+  requestId?: string;
   /** The flow class, for files with several flows (lenses pass it). */
   flow?: string;
   run?: string;
@@ -381,9 +371,10 @@ export interface SpinArgs {
   /** Artifact name -> Python literal text. */
   overrides?: Record<string, string>;
 }
+export type SpinStatus = 'ok' | 'failed' | 'cancelled';
 export interface SpinResult {
   spinId: string;
-  status: string;
+  status: SpinStatus;
   error?: string;
 }
 
@@ -391,18 +382,23 @@ export interface UriArgs {
   uri: string;
 }
 
-export interface CancelArgs extends UriArgs {
-  /** Only this spin; without it, every spin of the file. */
+/**
+ * With `requestId` or `spinId`: exactly that spin, queued or running, whatever
+ * its file. With neither: every spin of `uri`'s file (running and queued).
+ */
+export interface CancelArgs {
+  uri?: string;
+  requestId?: string;
   spinId?: string;
-}
-export interface ListRunsArgs {
-  uri: string;
-  flow?: string;
 }
 export interface CancelResult {
   cancelled: boolean;
 }
 
+export interface ListRunsArgs {
+  uri: string;
+  flow?: string;
+}
 export type RunStatus = 'ok' | 'failed' | 'running';
 export interface RunInfo {
   runId: string;
@@ -410,7 +406,14 @@ export interface RunInfo {
   /** Unix seconds. */
   created: number;
 }
-export type ListRunsResult = RunInfo[];
+export interface ListRunsResult {
+  /** Newest first. */
+  runs: RunInfo[];
+  /** The file's `setSourceRun` choice; null: none (then `defaultRun`, else the latest successful run). */
+  chosen: string | null;
+  /** The server's `defaultSourceRun` setting. */
+  defaultRun: string | null;
+}
 
 export interface SetSourceRunArgs {
   uri: string;
@@ -425,22 +428,76 @@ export interface RestartKernelResult {
   restarted: boolean;
 }
 
-/** Argument and result types of each server command. */
-export interface ServerCommandTypes {
-  'spinlens.server.spin': { args: SpinArgs; result: SpinResult };
-  'spinlens.server.cancel': { args: CancelArgs; result: CancelResult };
-  'spinlens.server.listRuns': { args: ListRunsArgs; result: ListRunsResult };
-  'spinlens.server.setSourceRun': { args: SetSourceRunArgs; result: SetSourceRunResult };
-  'spinlens.server.restartKernel': { args: UriArgs; result: RestartKernelResult };
-  'spinlens.server.debug': { args: SpinArgs; result: SpinResult };
+/** One `@step` written in the document (0-based lines, as LSP counts them). */
+export interface StepInfo {
+  flow: string;
+  name: string;
+  /** The step's first decorator line (where its lenses are). */
+  line: number;
+  defLine: number;
+  /** The last line of its body. */
+  endLine: number;
+}
+export interface ListStepsResult {
+  /** In line order; empty when the text does not parse. */
+  steps: StepInfo[];
+  /** Why there are no steps (a syntax error), else null. */
+  error: string | null;
 }
 
-/** Server -> client notification carrying every spin event as it happens. */
-export const EVENT_NOTIFICATION = 'spinlens/event';
+/**
+ * A `workspace/executeCommand` command of the server, typed by its one argument
+ * and its result; `parse` checks the result (it comes from another process)
+ * and gives undefined when it is malformed.
+ */
+export class ServerCommandType<Args, Result> {
+  constructor(
+    readonly name: string,
+    readonly parse: (value: unknown) => Result | undefined,
+  ) {}
+
+  /** The command's one argument, as `workspace/executeCommand` sends it (typed by `Args`). */
+  readonly arguments = (args: Args): [Args] => [args];
+}
+
+/** Every server command (docs/protocol.md, "workspace/executeCommand"). */
+export const ServerCommand = {
+  spin: new ServerCommandType<SpinArgs, SpinResult>('spinlens.server.spin', parseSpinResult),
+  /** As spin, waiting for a debugger first (the `debug` event says where). */
+  debug: new ServerCommandType<SpinArgs, SpinResult>('spinlens.server.debug', parseSpinResult),
+  cancel: new ServerCommandType<CancelArgs, CancelResult>('spinlens.server.cancel', parseCancelResult),
+  listRuns: new ServerCommandType<ListRunsArgs, ListRunsResult>('spinlens.server.listRuns', parseListRunsResult),
+  setSourceRun: new ServerCommandType<SetSourceRunArgs, SetSourceRunResult>(
+    'spinlens.server.setSourceRun',
+    parseSetSourceRunResult,
+  ),
+  restartKernel: new ServerCommandType<UriArgs, RestartKernelResult>(
+    'spinlens.server.restartKernel',
+    parseRestartKernelResult,
+  ),
+  listSteps: new ServerCommandType<UriArgs, ListStepsResult>('spinlens.server.listSteps', parseListStepsResult),
+} as const;
+
+/** A server -> client notification, typed by its params; `parse` checks them. */
+export class ServerNotificationType<Params> {
+  constructor(
+    readonly method: string,
+    readonly parse: (value: unknown) => Params | undefined,
+  ) {}
+}
+
 export interface EventNotificationParams {
   uri: string;
+  /** The `requestId` of the spin request; null if the request gave none. */
+  requestId: string | null;
   event: SpinEvent;
 }
+
+/** Every spin event, as it happens (normalized: optional fields filled in). */
+export const EventNotification = new ServerNotificationType<EventNotificationParams>(
+  'spinlens/event',
+  parseEventNotification,
+);
 
 /**
  * Client-side commands. The server's code lenses call spinStep, debugStep and
@@ -607,21 +664,47 @@ export function normalizeEvent(event: SpinEvent): SpinEvent {
   }
 }
 
-export function isEventNotification(value: unknown): value is EventNotificationParams {
-  return isObject(value) && isString(value.uri) && isSpinEvent(value.event);
+/**
+ * The params of a `spinlens/event` notification, the event normalized; undefined
+ * if malformed. A server older than `requestId` leaves it out (undefined here).
+ */
+export function parseEventNotification(value: unknown): EventNotificationParams | undefined {
+  if (!isObject(value) || !isString(value.uri) || !isSpinEvent(value.event)) return undefined;
+  const requestId = value.requestId;
+  if (requestId !== undefined && requestId !== null && !isString(requestId)) return undefined;
+  return { uri: value.uri, requestId: requestId as string | null, event: normalizeEvent(value.event) };
 }
 
 export function isTerminalEvent(event: SpinEvent): event is TerminalEvent {
   return event.event === 'finished' || event.event === 'failed';
 }
 
+const SPIN_STATUSES: readonly string[] = ['ok', 'failed', 'cancelled'];
+
 export function isSpinResult(value: unknown): value is SpinResult {
   return (
     isObject(value) &&
     isString(value.spinId) &&
     isString(value.status) &&
+    SPIN_STATUSES.includes(value.status) &&
     (value.error === undefined || value.error === null || isString(value.error))
   );
+}
+
+function parseSpinResult(value: unknown): SpinResult | undefined {
+  return isSpinResult(value) ? value : undefined;
+}
+
+function parseCancelResult(value: unknown): CancelResult | undefined {
+  return isObject(value) && typeof value.cancelled === 'boolean' ? { cancelled: value.cancelled } : undefined;
+}
+
+function parseSetSourceRunResult(value: unknown): SetSourceRunResult | undefined {
+  return isObject(value) && isStringOrNull(value.runId) ? { runId: value.runId as string | null } : undefined;
+}
+
+function parseRestartKernelResult(value: unknown): RestartKernelResult | undefined {
+  return isObject(value) && typeof value.restarted === 'boolean' ? { restarted: value.restarted } : undefined;
 }
 
 export function isRunInfo(value: unknown): value is RunInfo {
@@ -633,7 +716,30 @@ export function isRunInfo(value: unknown): value is RunInfo {
   );
 }
 
-/** The runs of a `listRuns` result that are well-formed (others dropped). */
-export function parseRuns(value: unknown): RunInfo[] {
-  return Array.isArray(value) ? value.filter(isRunInfo) : [];
+/** A `listRuns` result with its malformed runs dropped; undefined if it is no such result. */
+export function parseListRunsResult(value: unknown): ListRunsResult | undefined {
+  if (!isObject(value) || !Array.isArray(value.runs)) return undefined;
+  if (!isStringOrNull(value.chosen) || !isStringOrNull(value.defaultRun)) return undefined;
+  return {
+    runs: value.runs.filter(isRunInfo),
+    chosen: value.chosen as string | null,
+    defaultRun: value.defaultRun as string | null,
+  };
+}
+
+function isStepInfo(value: unknown): value is StepInfo {
+  return (
+    isObject(value) &&
+    isString(value.flow) &&
+    isString(value.name) &&
+    isNumber(value.line) &&
+    isNumber(value.defLine) &&
+    isNumber(value.endLine)
+  );
+}
+
+/** A `listSteps` result with its malformed steps dropped; undefined if it is no such result. */
+export function parseListStepsResult(value: unknown): ListStepsResult | undefined {
+  if (!isObject(value) || !Array.isArray(value.steps) || !isStringOrNull(value.error)) return undefined;
+  return { steps: value.steps.filter(isStepInfo), error: value.error as string | null };
 }

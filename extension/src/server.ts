@@ -17,13 +17,10 @@ import {
 } from 'vscode-languageclient/node';
 import { ensureBackend } from './install';
 import {
-  EVENT_NOTIFICATION,
+  EventNotification,
   type EventNotificationParams,
   SERVER_LAUNCH_ARGS,
-  type ServerCommandName,
-  type ServerCommandTypes,
-  isEventNotification,
-  normalizeEvent,
+  type ServerCommandType,
 } from './protocol';
 import { type Interpreter, resolveInterpreter } from './python';
 import { getSettings, serverOptions } from './settings';
@@ -34,6 +31,13 @@ const RESTART_DELAY_MS = 500;
 export class ServerUnavailableError extends Error {
   constructor() {
     super('The Spinlens server is not running (see the "Spinlens" output).');
+  }
+}
+
+/** The server answered a command with something its result type does not allow. */
+export class MalformedResultError extends Error {
+  constructor(command: string, result: unknown) {
+    super(`The Spinlens server gave an unexpected answer to ${command}: ${JSON.stringify(result)?.slice(0, 200)}`);
   }
 }
 
@@ -127,12 +131,10 @@ export class SpinlensServer implements vscode.Disposable {
       processOptions(interpreter.python, cwd),
       clientOptions,
     );
-    client.onNotification(EVENT_NOTIFICATION, (params: unknown) => {
-      if (isEventNotification(params)) {
-        this.events.fire({ uri: params.uri, event: normalizeEvent(params.event) });
-      } else {
-        this.output.appendLine(`[spinlens] ignored a malformed ${EVENT_NOTIFICATION} notification`);
-      }
+    client.onNotification(EventNotification.method, (raw: unknown) => {
+      const params = EventNotification.parse(raw);
+      if (params) this.events.fire(params);
+      else this.output.appendLine(`[spinlens] ignored a malformed ${EventNotification.method} notification`);
     });
     client.onDidChangeState(({ newState }) => {
       if (this.client !== client) return;
@@ -194,23 +196,29 @@ export class SpinlensServer implements vscode.Disposable {
   }
 
   /** Whether the running server advertises `command`. */
-  hasCommand(command: ServerCommandName): boolean {
+  hasCommand(command: Pick<ServerCommandType<never, unknown>, 'name'>): boolean {
     const commands = this.client?.initializeResult?.capabilities.executeCommandProvider?.commands;
-    return Array.isArray(commands) && commands.includes(command);
+    return Array.isArray(commands) && commands.includes(command.name);
   }
 
-  /** `workspace/executeCommand` (the result is unchecked: validate it with protocol's guards). */
-  async execute<C extends ServerCommandName>(
-    command: C,
-    args: ServerCommandTypes[C]['args'],
+  /**
+   * `workspace/executeCommand`, its result checked against the command's type
+   * (a `MalformedResultError` if it does not fit).
+   */
+  async execute<Args, Result>(
+    command: ServerCommandType<Args, Result>,
+    args: Args,
     token?: vscode.CancellationToken,
-  ): Promise<unknown> {
+  ): Promise<Result> {
     const client = await this.ready();
     if (!client) throw new ServerUnavailableError();
-    const params = { command, arguments: [args as unknown as LSPAny] };
-    return token
-      ? client.sendRequest(ExecuteCommandRequest.type, params, token)
-      : client.sendRequest(ExecuteCommandRequest.type, params);
+    const params = { command: command.name, arguments: command.arguments(args) as unknown as LSPAny[] };
+    const raw: unknown = token
+      ? await client.sendRequest(ExecuteCommandRequest.type, params, token)
+      : await client.sendRequest(ExecuteCommandRequest.type, params);
+    const result = command.parse(raw);
+    if (result === undefined) throw new MalformedResultError(command.name, raw);
+    return result;
   }
 
   async dispose(): Promise<void> {

@@ -1,11 +1,11 @@
 /**
- * The spins of this window and their events, routed by `spin_id`.
+ * The spins of this window and their events.
  *
- * The server runs the spins of one flow file one at a time, in the order they
- * were requested, so an event with a spin id not seen yet belongs to the oldest
- * spin of that document still waiting for its id. No `vscode` import: the
- * routing is unit-tested.
+ * Each spin request carries a `requestId` this store chose, and the server puts
+ * it on every event of that spin, so events are matched by it whatever order
+ * the spins run in. No `vscode` import: the routing is unit-tested.
  */
+import { randomUUID } from 'node:crypto';
 import {
   type ArtifactEvent,
   type FailedEvent,
@@ -18,6 +18,8 @@ export type SpinState = 'pending' | 'running' | 'ok' | 'failed' | 'cancelled';
 
 export interface SpinRecord {
   readonly id: number;
+  /** Sent with the spin request; the server's events for it carry it back. */
+  readonly requestId: string;
   readonly uri: string;
   step: string;
   spinId: string | undefined;
@@ -64,6 +66,8 @@ export class SpinStore {
   private records: SpinRecord[] = [];
   private listeners: Listener[] = [];
   private nextId = 1;
+  /** Unique to this store, so two windows on one server never share a request id. */
+  private readonly prefix = randomUUID();
 
   constructor(
     private readonly normalizeUri: (uri: string) => string = (uri) => uri,
@@ -85,8 +89,10 @@ export class SpinStore {
 
   /** A new spin of `step` in `uri`, requested now. */
   begin(uri: string, step: string, debug = false): SpinRecord {
+    const id = this.nextId++;
     const record: SpinRecord = {
-      id: this.nextId++,
+      id,
+      requestId: `${this.prefix}-${id}`,
       uri: this.normalizeUri(uri),
       step,
       spinId: undefined,
@@ -114,17 +120,30 @@ export class SpinStore {
     }
   }
 
-  /** The spin an event of `uri` belongs to (adopting a pending one), or undefined. */
-  private recordFor(uri: string, event: SpinEvent): SpinRecord | undefined {
+  /**
+   * The spin an event belongs to: the one whose request id it carries, else the
+   * one with its spin id; undefined if neither (and it is no stray's start).
+   * `requestId` undefined means the server predates request ids (an older
+   * spinlens package in the chosen interpreter): it runs a file's spins in the
+   * order requested, so a new spin id goes to the oldest spin still waiting.
+   */
+  private recordFor(uri: string, event: SpinEvent, requestId: string | null | undefined): SpinRecord | undefined {
+    if (typeof requestId === 'string') {
+      const requested = this.records.find((r) => r.requestId === requestId);
+      if (requested) {
+        requested.spinId ??= event.spin_id;
+        return requested;
+      }
+    }
     const mine = this.records.filter((r) => r.uri === uri);
     const known = mine.find((r) => r.spinId === event.spin_id);
     if (known) return known;
-    // The server runs a file's spins one at a time, in the order requested: a new
-    // spin id belongs to the oldest request still waiting for one.
-    const waiting = mine.find((r) => r.spinId === undefined && !isDone(r));
-    if (waiting) {
-      waiting.spinId = event.spin_id;
-      return waiting;
+    if (requestId === undefined) {
+      const waiting = mine.find((r) => r.spinId === undefined && !isDone(r));
+      if (waiting) {
+        waiting.spinId = event.spin_id;
+        return waiting;
+      }
     }
     if (event.event === 'started') {
       // A spin this window did not ask for (another client of the server): show it too.
@@ -135,9 +154,12 @@ export class SpinStore {
     return undefined;
   }
 
-  /** Adds a server event to its spin; returns that spin (undefined when unknown). */
-  route(uri: string, event: SpinEvent): SpinRecord | undefined {
-    const record = this.recordFor(this.normalizeUri(uri), event);
+  /**
+   * Adds a server event to its spin (`requestId`: the one the notification
+   * carried); returns that spin (undefined when unknown).
+   */
+  route(uri: string, event: SpinEvent, requestId?: string | null): SpinRecord | undefined {
+    const record = this.recordFor(this.normalizeUri(uri), event, requestId);
     if (!record) return undefined;
     this.apply(record, event);
     this.emit({ record, event });
@@ -193,6 +215,7 @@ export class SpinStore {
   complete(record: SpinRecord, result: SpinResult | undefined, error?: string): void {
     if (result && record.spinId === undefined) record.spinId = result.spinId;
     if (isDone(record)) return;
+    // The terminal event normally came first; these settle a spin that ended without one.
     if (result && result.status === 'ok' && error === undefined) {
       record.state = 'ok';
       record.endedAt = this.now();

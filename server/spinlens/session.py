@@ -7,6 +7,7 @@ for, so a spin never pays to ship back a 160 MB input it merely passed through.
 
 from __future__ import annotations
 
+import enum
 import itertools
 import os
 import pickle
@@ -16,25 +17,30 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, Literal
 
 from .engine.history import DEFAULT_KEEP, HISTORY_DIR, History
 from .errors import SpinError
 from .flow_analysis import FlowAnalysisError, FlowInfo, analyze_file, analyze_source
-from .wire.events import (
-    Artifact,
-    Event,
-    Failed,
-    Finished,
-    Log,
-    SourceInfo,
-    Started,
-    from_dict,
+from .wire.events import Artifact, Event, Failed, Finished, Log, SourceInfo, Started
+from .wire.frames import (
+    BadFrame,
+    CancelRequest,
+    ErrorReply,
+    FetchRequest,
+    Ready,
+    ShutdownRequest,
+    SpinRequest,
+    events_in_frame,
+    fetch_reply_from_frame,
+    from_frame,
+    to_frame,
 )
+from .wire.ids import is_spin_id, new_spin_id
 from .wire.ipc import ChannelClosed, recv_frame, send_frame
 
 EventHandler = Callable[[Event], None]
@@ -42,9 +48,30 @@ EventHandler = Callable[[Event], None]
 _PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
 
 
-def new_spin_id() -> str:
-    """A spin's id: when it was asked for (so ids sort by time) and a random tail."""
-    return f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+__all__ = [
+    "SESSION_HISTORY",
+    "KernelDied",
+    "MetaflowMissing",
+    "SpinCard",
+    "SpinResult",
+    "SpinSession",
+    "is_spin_id",
+    "new_spin_id",
+    "parse_pathspec",
+]
+
+
+class _Default(enum.Enum):
+    SESSION_HISTORY = "the session's history"
+
+
+# ``spin(history=SESSION_HISTORY)``: record the spin in the session's own history.
+SESSION_HISTORY: Final = _Default.SESSION_HISTORY
+HistoryChoice = History | None | Literal[_Default.SESSION_HISTORY]
+
+# Ids remembered by ``cancel`` (cancelled before their spin began, and spins
+# that ended): enough for any queue of spins, bounded so they never pile up.
+_REMEMBERED_IDS = 256
 
 
 def parse_pathspec(
@@ -179,15 +206,18 @@ class SpinCard:
 class LazyArtifacts(Mapping[str, Any]):
     """Output artifacts by name; each value is fetched from the spin on first use."""
 
-    def __init__(self, session: SpinSession, spin_id: str, names: list[str]) -> None:
+    def __init__(
+        self, session: SpinSession, spin_id: str, names: list[str], history: History | None
+    ) -> None:
         self._session = session
         self._spin_id = spin_id
         self._names = names
+        self._history = history  # the one the spin was recorded in
         self._cache: dict[str, Any] = {}
 
     def __getitem__(self, name: str) -> Any:
         if name not in self._cache:
-            self._cache[name] = self._session.fetch(self._spin_id, name)
+            self._cache[name] = self._session.fetch(self._spin_id, name, history=self._history)
         return self._cache[name]
 
     def __iter__(self) -> Iterator[str]:
@@ -227,10 +257,21 @@ class SpinSession:
         self._sock: socket.socket | None = None
         self._log_file: Any = None
         self._send_lock = threading.Lock()
+        self._stop_lock = threading.Lock()
         self._ids = itertools.count(1)
-        self._current_spin: str | None = None
+        # What cancel() needs, under _state_lock: the spin inside spin() (and
+        # whether the kernel has it yet), ids cancelled before their spin began,
+        # and ids of spins that ended (a late cancel of one does nothing).
+        self._state_lock = threading.Lock()
+        self._active_spin: str | None = None
+        self._active_sent = False
+        self._cancelled_early: OrderedDict[str, None] = OrderedDict()
+        self._ended: OrderedDict[str, None] = OrderedDict()
         self.interrupted = False  # the last spin saw a Ctrl-C (KeyboardInterrupt)
         self.kernel_starts = 0
+        # How the last stopped kernel ended: 0 by itself, negative by a signal
+        # (-9: it did not exit within 5 s and was killed). None: none stopped yet.
+        self.last_kernel_exit: int | None = None
 
     # -- lifecycle --------------------------------------------------------------
     def __enter__(self) -> SpinSession:
@@ -241,7 +282,8 @@ class SpinSession:
 
     @property
     def kernel_pid(self) -> int | None:
-        return self._proc.pid if self._proc and self._proc.poll() is None else None
+        proc = self._proc
+        return proc.pid if proc and proc.poll() is None else None
 
     def start(self) -> None:
         """Start the kernel now rather than on the first spin."""
@@ -276,8 +318,10 @@ class SpinSession:
             if missing is not None:
                 raise missing from None
             raise KernelDied(f"The spin kernel did not start:\n{self._kernel_output()}") from None
-        if header.get("op") != "ready":
-            raise KernelDied(f"The spin kernel said {header!r} instead of ready.")
+        try:
+            from_frame(header, Ready)  # nothing else in it is needed
+        except BadFrame:
+            raise KernelDied(f"The spin kernel said {header!r} instead of ready.") from None
 
     def _launch(self, child: socket.socket, env: dict[str, str]) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
@@ -307,46 +351,56 @@ class SpinSession:
         self._stop_kernel()
 
     def _stop_kernel(self) -> None:
-        if self._sock is not None:
+        """Stop the kernel; two threads may call it at once (``close`` while the
+        spin's thread finds the kernel gone): one of them does the work."""
+        with self._stop_lock:
+            sock, self._sock = self._sock, None
+            proc, self._proc = self._proc, None
+            log_file, self._log_file = self._log_file, None
+        if sock is not None:
             try:
                 with self._send_lock:
-                    send_frame(self._sock, {"op": "shutdown"})
+                    send_frame(sock, to_frame(ShutdownRequest()))
             except OSError:
                 pass
-            self._sock.close()
-            self._sock = None
-        if self._proc is not None:
+            sock.close()
+        if proc is not None:
             try:
-                self._proc.wait(timeout=5)
+                proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-            self._proc = None
-        if self._log_file is not None:
-            self._log_file.close()
-            self._log_file = None
+                proc.kill()
+                proc.wait()
+            self.last_kernel_exit = proc.returncode
+        if log_file is not None:
+            log_file.close()
 
     def _kernel_output(self) -> str:
-        if self._log_file is None:
+        log_file = self._log_file
+        if log_file is None:
             return ""
-        self._log_file.seek(0)
-        return self._log_file.read()[-4000:].decode(errors="replace")
+        try:
+            log_file.seek(0)
+            return log_file.read()[-4000:].decode(errors="replace")
+        except (OSError, ValueError):  # closed meanwhile by close() in another thread
+            return ""
 
     # -- spins ------------------------------------------------------------------
-    def _flow_info(self, source: str | None) -> FlowInfo:
+    def _flow_info(self, source: str | None, flow: str | None) -> FlowInfo:
         """The flow in the file (or in unsaved text for it), by static analysis."""
         if source is None:
             analysis = analyze_file(self.flow_file)
         else:
             analysis = analyze_source(source, self.flow_file)
         try:
-            return analysis.flow(self.flow)
+            return analysis.flow(flow)
         except FlowAnalysisError as exc:
             error = SpinError(str(exc))
             error.code = exc.code  # syntax-error, no-flow or unknown-flow
             raise error from None
 
-    def _precheck(self, spin_id: str, step: str, source: str | None) -> FlowInfo | Failed:
+    def _precheck(
+        self, spin_id: str, step: str, source: str | None, flow_name: str | None
+    ) -> FlowInfo | Failed:
         """The flow to spin, by static analysis of the text that will run (the
         buffer's, when given); a missing file, a syntax error or an unknown step
         fails here, before any process work."""
@@ -354,7 +408,7 @@ class SpinSession:
         if gone is not None:
             return gone
         try:
-            flow = self._flow_info(source)
+            flow = self._flow_info(source, flow_name)
         except SpinError as exc:
             return Failed(spin_id=spin_id, kind="setup", error=str(exc), code=exc.code)
         if flow.step(step) is None:
@@ -404,6 +458,9 @@ class SpinSession:
         decospecs: Sequence[str] = (),
         config_values: Mapping[str, Any] | None = None,
         configs: Mapping[str, str] | None = None,
+        flow: str | None = None,
+        history: HistoryChoice = SESSION_HISTORY,
+        spin_id: str | None = None,
     ) -> SpinResult:
         """Run the step's current code against a past run's inputs.
 
@@ -420,53 +477,69 @@ class SpinSession:
         Metaflow's spin decorators (``@environment``, ``@project``, ``@timeout``,
         ``@card``, ...) run unless ``skip_decorators``; ``decospecs`` adds some as
         ``--with`` does; ``config_values`` (name -> value) and ``configs`` (name
-        -> file) replace the source run's Configs. Bad input, a failing
+        -> file) replace the source run's Configs. ``flow`` is the flow class
+        (None: the session's ``flow``, else the file's main flow); ``history``
+        the ``History`` to record the spin in (None: none; by default the
+        session's); ``spin_id`` the spin's id (by default a new one), which
+        ``cancel`` takes even before this call. Bad input, a failing
         step or a dead kernel give a result with status "failed", never an
-        exception, except for errors in the request itself and a kernel that
-        cannot start (``SpinError``, e.g. ``MetaflowMissing``).
+        exception, except for errors in the request itself (a malformed or
+        reused ``spin_id``) and a kernel that cannot start (``SpinError``, e.g.
+        ``MetaflowMissing``).
         """
-        step, run, task = parse_pathspec(step, run, task, self.flow)
+        flow_name = flow if flow is not None else self.flow
+        step, run, task = parse_pathspec(step, run, task, flow_name)
         if task is not None and (index is not None or iteration is not None):
             raise SpinError("Give either a task or an index/iteration, not both.")
-        spin_id = new_spin_id()
-        flow = self._precheck(spin_id, step, source)
-        if isinstance(flow, Failed):
-            if on_event:
-                on_event(flow)
-            return self._result(spin_id, step, [flow], flow)
-        request = {
-            "op": "spin",
-            "id": next(self._ids),
-            "spin_id": spin_id,
-            "flow": flow.name,
-            "step": step,
-            "run": run,
-            "index": index,
-            "task": task,
-            "iteration": iteration,
-            "overrides": dict(overrides or {}),
-            "source": source,
-            "artifacts_module": os.path.abspath(artifacts_module) if artifacts_module else None,
-            "history_dir": str(self.history.root) if self.history else None,
-            "history_keep": self.history.keep if self.history else 0,
-            "debug_port": debug_port,
-            "terminal": terminal,
-            "memory_limit_mb": memory_limit_mb or None,
-            "skip_decorators": skip_decorators,
-            "decospecs": list(decospecs),
-            "config_values": dict(config_values or {}),
-            "config_files": {name: os.path.abspath(path) for name, path in (configs or {}).items()},
-        }
+        spin_id = self._begin(spin_id)
+        record_in = self.history if history is SESSION_HISTORY else history
+        try:
+            with self._state_lock:
+                early = self._cancelled_before_sent(spin_id)
+            checked = early or self._precheck(spin_id, step, source, flow_name)
+            if isinstance(checked, Failed):
+                return self._refused(checked, step, on_event)
+            request = SpinRequest(
+                id=next(self._ids),
+                spin_id=spin_id,
+                flow=checked.name,
+                step=step,
+                run=run,
+                index=index,
+                task=task,
+                iteration=iteration,
+                overrides=dict(overrides or {}),
+                source=source,
+                artifacts_module=os.path.abspath(artifacts_module) if artifacts_module else None,
+                history_dir=str(record_in.root) if record_in else None,
+                history_keep=record_in.keep if record_in else 0,
+                debug_port=debug_port,
+                terminal=terminal,
+                memory_limit_mb=memory_limit_mb or None,
+                skip_decorators=skip_decorators,
+                decospecs=list(decospecs),
+                config_values=dict(config_values or {}),
+                config_files={
+                    name: os.path.abspath(path) for name, path in (configs or {}).items()
+                },
+            )
+            return self._run(request, record_in, on_event)
+        finally:
+            self._end(spin_id)
+
+    def _run(
+        self, request: SpinRequest, history: History | None, on_event: EventHandler | None
+    ) -> SpinResult:
         started = time.perf_counter()
         collected: list[Event] = []
         try:
-            fds = [sys.stdin.fileno(), sys.stdout.fileno()] if terminal else []
+            fds = [sys.stdin.fileno(), sys.stdout.fileno()] if request.terminal else []
             outcome = self._request_spin(request, collected, on_event, fds)
         except (ChannelClosed, OSError):
             output = self._kernel_output()
             self._stop_kernel()
             outcome = Failed(
-                spin_id=spin_id,
+                spin_id=request.spin_id,
                 kind="crash",
                 error="The spin kernel stopped unexpectedly; the next spin starts a new one."
                 + (f"\n{output}" if output else ""),
@@ -474,15 +547,52 @@ class SpinSession:
             collected.append(outcome)
             if on_event:
                 on_event(outcome)
-        finally:
-            self._current_spin = None
-        result = self._result(spin_id, step, collected, outcome)
+        result = self._result(request.spin_id, request.step, collected, outcome, history)
         result.timings["total_s"] = time.perf_counter() - started
         return result
 
+    def _refused(self, failed: Failed, step: str, on_event: EventHandler | None) -> SpinResult:
+        """A spin that ends before the kernel hears of it."""
+        if on_event:
+            on_event(failed)
+        return self._result(failed.spin_id, step, [failed], failed, None)
+
+    # -- spin ids and cancels -----------------------------------------------------
+    def _begin(self, spin_id: str | None) -> str:
+        if spin_id is None:
+            spin_id = new_spin_id()
+        elif not is_spin_id(spin_id):
+            raise SpinError(
+                f"{spin_id!r} is not a spin id: ids look like 20261127-170109-a1b2c3 "
+                "(date, time, six hex digits)."
+            )
+        with self._state_lock:
+            if spin_id in self._ended or spin_id == self._active_spin:
+                raise SpinError(f"Spin {spin_id} has already run in this session.")
+            if self._active_spin is not None:
+                raise SpinError(
+                    f"Spin {self._active_spin} is still running: a session runs one spin at a time."
+                )
+            self._active_spin = spin_id
+            self._active_sent = False
+        return spin_id
+
+    def _end(self, spin_id: str) -> None:
+        with self._state_lock:
+            self._active_spin = None
+            self._active_sent = False
+            self._cancelled_early.pop(spin_id, None)
+            _remember(self._ended, spin_id)
+
+    def _cancelled_before_sent(self, spin_id: str) -> Failed | None:
+        """The end of a spin cancelled before the kernel had it (under ``_state_lock``)."""
+        if spin_id not in self._cancelled_early:
+            return None
+        return Failed(spin_id=spin_id, kind="cancelled", error="Cancelled before it started.")
+
     def _request_spin(
         self,
-        request: dict[str, Any],
+        request: SpinRequest,
         collected: list[Event],
         on_event: EventHandler | None,
         fds: list[int],
@@ -490,22 +600,35 @@ class SpinSession:
         """Send the spin and collect its events; a kernel found dead before it
         answered (killed from outside since the last spin) is replaced once."""
         retried = False
+        spin_id = request.spin_id
         while True:
             self.start()
             try:
-                with self._send_lock:
-                    assert self._sock is not None
-                    send_frame(self._sock, request, fds=fds)
-                self._current_spin = request["spin_id"]
-                return self._collect(request["spin_id"], collected, on_event)
+                with self._state_lock:
+                    # Checked and sent under one lock: a cancel either comes
+                    # before (and is honoured here) or finds the spin sent.
+                    early = self._cancelled_before_sent(spin_id)
+                    if early is None:
+                        with self._send_lock:
+                            assert self._sock is not None
+                            send_frame(self._sock, to_frame(request), fds=fds)
+                        self._active_sent = True
+                if early is not None:
+                    collected.append(early)
+                    if on_event:
+                        on_event(early)
+                    return early
+                return self._collect(request, collected, on_event)
             except (ChannelClosed, OSError):
                 if collected or retried:
                     raise
                 retried = True
+                with self._state_lock:  # a cancel now waits for the new kernel
+                    self._active_sent = False
                 self._stop_kernel()
 
     def _collect(
-        self, spin_id: str, collected: list[Event], on_event: EventHandler | None
+        self, request: SpinRequest, collected: list[Event], on_event: EventHandler | None
     ) -> Finished | Failed:
         """Events until the terminal one. Ctrl-C (KeyboardInterrupt, wherever it
         lands) asks the kernel to cancel and is remembered in ``interrupted``; the
@@ -517,14 +640,7 @@ class SpinSession:
             try:
                 event = None
                 header, _ = recv_frame(self._sock)
-                # Metaflow's internal artifacts come as one "events" frame.
-                batch: list[dict[str, Any]] = (
-                    list(header.get("events") or []) if header.get("op") == "events" else [header]
-                )
-                for data in batch:
-                    if data.get("spin_id") != spin_id or data.pop("op", "event") != "event":
-                        continue
-                    event = from_dict(data)
+                for event in self._events_in(header, request):
                     collected.append(event)
                     if on_event:
                         on_event(event)
@@ -533,8 +649,27 @@ class SpinSession:
                 self.cancel()
         return event
 
+    @staticmethod
+    def _events_in(header: dict[str, Any], request: SpinRequest) -> Iterator[Event]:
+        """The spin's events a frame holds; the kernel's refusal of the request
+        (it could not read it: another Spinlens version?) ends the spin."""
+        if header.get("op") == ErrorReply.OP and header.get("id") == request.id:
+            error = from_frame(header, ErrorReply).error
+            yield Failed(
+                spin_id=request.spin_id,
+                kind="setup",
+                error=f"The spin kernel refused the spin: {error}",
+            )
+            return
+        yield from events_in_frame(header, request.spin_id)
+
     def _result(
-        self, spin_id: str, step: str, collected: list[Event], terminal: Event
+        self,
+        spin_id: str,
+        step: str,
+        collected: list[Event],
+        terminal: Event,
+        history: History | None,
     ) -> SpinResult:
         started = next((e for e in collected if isinstance(e, Started)), None)
         result = SpinResult(
@@ -550,51 +685,78 @@ class SpinSession:
             result.removed = terminal.removed
             result.timings = dict(terminal.timings)
             names = [e.name for e in collected if isinstance(e, Artifact)]
-            result.artifacts = LazyArtifacts(self, spin_id, names)
+            result.artifacts = LazyArtifacts(self, spin_id, names, history)
             result.cards = tuple(SpinCard(c.type, c.id, c.path) for c in terminal.cards)
         else:
             assert isinstance(terminal, Failed)
             result.failure = terminal
             result.timings = dict(terminal.timings)
             # Read back from the spin history: a failed spin's process is gone.
-            result.artifacts = LazyArtifacts(self, spin_id, list(result.partial))
+            result.artifacts = LazyArtifacts(self, spin_id, list(result.partial), history)
         return result
 
-    def cancel(self) -> None:
-        """Cancel the running spin, if any (safe to call from another thread)."""
-        spin_id = self._current_spin
-        if spin_id is None or self._sock is None:
-            return
-        try:
-            with self._send_lock:
-                send_frame(self._sock, {"op": "cancel", "spin_id": spin_id})
-        except OSError:
-            pass
+    def cancel(self, spin_id: str | None = None) -> bool:
+        """Cancel a spin (safe to call from any thread): ``spin_id``, or None for
+        the one running. A spin the kernel does not have yet (its ``spin()`` not
+        called, or waiting for the kernel to start) ends as soon as it gets
+        there, ``cancelled``, without reaching the kernel; a running one is
+        stopped. False if there is nothing to cancel: no spin running,
+        ``spin_id`` ended already, or it is no spin id at all."""
+        if spin_id is not None and not is_spin_id(spin_id):
+            return False
+        with self._state_lock:
+            if spin_id is None:
+                spin_id = self._active_spin
+                if spin_id is None:
+                    return False
+            if spin_id != self._active_spin or not self._active_sent:
+                if spin_id in self._ended:
+                    return False
+                _remember(self._cancelled_early, spin_id)
+                return True
+            try:
+                with self._send_lock:
+                    if self._sock is not None:
+                        send_frame(self._sock, to_frame(CancelRequest(spin_id=spin_id)))
+            except OSError:
+                pass  # the kernel is gone: the spin ends as a crash anyway
+            return True
 
-    def fetch(self, spin_id: str, name: str) -> Any:
+    def fetch(self, spin_id: str, name: str, history: HistoryChoice = SESSION_HISTORY) -> Any:
         """The value of one output artifact of a spin: from the kernel while it
-        holds the spin's values (the latest spin's), else from the spin history."""
+        holds the spin's values (the latest spin's), else from ``history`` (by
+        default the session's), where the spin was recorded."""
+        if history is SESSION_HISTORY:
+            history = self.history
         if self._sock is None:
             return self._from_history(
-                spin_id, name, "values live in the session's kernel and its history"
+                spin_id, name, history, "values live in the session's kernel and its history"
             )
-        request_id = next(self._ids)
+        request = FetchRequest(id=next(self._ids), spin_id=spin_id, name=name)
         with self._send_lock:
-            send_frame(
-                self._sock, {"op": "fetch", "id": request_id, "spin_id": spin_id, "name": name}
-            )
+            send_frame(self._sock, to_frame(request))
         while True:
             header, payload = recv_frame(self._sock)
-            if header.get("id") != request_id:
-                continue
-            if header.get("op") == "error":
-                return self._from_history(spin_id, name, str(header.get("error")))
+            if header.get("id") != request.id:
+                continue  # a late event of an ended spin
+            reply = fetch_reply_from_frame(header)
+            if isinstance(reply, ErrorReply):
+                return self._from_history(spin_id, name, history, reply.error)
             return pickle.loads(payload)
 
-    def _from_history(self, spin_id: str, name: str, error: str) -> Any:
-        if self.history is not None:
+    @staticmethod
+    def _from_history(spin_id: str, name: str, history: History | None, error: str) -> Any:
+        if history is not None:
             try:
-                return self.history.load(spin_id, name)
+                return history.load(spin_id, name)
             except KeyError:
                 pass
         raise SpinError(f"Artifact {name!r} of spin {spin_id}: {error}")
+
+
+def _remember(ids: OrderedDict[str, None], spin_id: str) -> None:
+    """Add an id to a bounded record, forgetting the oldest past the bound."""
+    ids[spin_id] = None
+    ids.move_to_end(spin_id)
+    while len(ids) > _REMEMBERED_IDS:
+        ids.popitem(last=False)

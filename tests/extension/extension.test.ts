@@ -147,14 +147,16 @@ describe('activate', () => {
     const notify = client.handlers.get('spinlens/event');
     expect(notify).toBeDefined();
     expect(mock.statusItems[0]?.text).toBe('$(sync~spin) Spinning train…');
-    for (const event of loadFixtures().ok) notify?.({ uri, event });
-    notify?.({ uri, event: { event: 'bogus' } });
+    const params = client.requests[0]?.params as { arguments: { requestId: string }[] };
+    const requestId = params.arguments[0]?.requestId;
+    expect(params).toEqual({
+      command: 'spinlens.server.spin',
+      arguments: [{ uri, step: 'train', requestId: expect.any(String) }],
+    });
+    for (const event of loadFixtures().ok) notify?.({ uri, requestId, event });
+    notify?.({ uri, requestId, event: { event: 'bogus' } });
     client.requests[0]?.resolve({ spinId: 'a1b2c3', status: 'ok' });
     await spin;
-    expect(client.requests[0]?.params).toEqual({
-      command: 'spinlens.server.spin',
-      arguments: [{ uri, step: 'train' }],
-    });
     expect(mock.statusItems[0]?.text).toBe('$(check) train: 12 changed');
     expect(mock.panels).toHaveLength(1);
   });

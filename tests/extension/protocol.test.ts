@@ -2,18 +2,15 @@ import { readFileSync } from 'node:fs';
 import * as ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import {
-  COMPARISONS,
   ClientCommand,
   DIFF_KINDS,
-  EVENT_NOTIFICATION,
+  EventNotification,
   ServerCommand,
-  isEventNotification,
   isSpinEvent,
   isSpinResult,
   isTerminalEvent,
   isValueDiff,
   normalizeEvent,
-  parseRuns,
 } from '../../extension/src/protocol';
 import { loadFixtures, repoFile } from './fixtures';
 
@@ -112,46 +109,58 @@ describe('normalizeEvent', () => {
 });
 
 describe('notifications and results', () => {
-  it('checks spinlens/event params', () => {
-    expect(EVENT_NOTIFICATION).toBe('spinlens/event');
-    const event = fixtures.ok[0];
-    expect(isEventNotification({ uri: 'file:///w/flow.py', event })).toBe(true);
-    expect(isEventNotification({ event })).toBe(false);
-    expect(isEventNotification({ uri: 'file:///w/flow.py', event: { event: 'nope' } })).toBe(false);
+  it('checks spinlens/event params, normalizing the event', () => {
+    const event = fixtures.ok.find((e) => e.event === 'artifact');
+    const uri = 'file:///w/flow.py';
+    const params = EventNotification.parse({ uri, requestId: 'r-1', event: { ...event, diffs: undefined } });
+    expect(params).toMatchObject({ uri, requestId: 'r-1', event: { event: 'artifact', diffs: {} } });
+    expect(EventNotification.parse({ uri, requestId: null, event })?.requestId).toBeNull();
+    // A server older than request ids sends none.
+    expect(EventNotification.parse({ uri, event })?.requestId).toBeUndefined();
+    expect(EventNotification.parse({ event })).toBeUndefined();
+    expect(EventNotification.parse({ uri, requestId: 7, event })).toBeUndefined();
+    expect(EventNotification.parse({ uri, event: { event: 'nope' } })).toBeUndefined();
   });
 
-  it('checks spin results', () => {
+  it('checks spin results: ok, failed or cancelled', () => {
     expect(isSpinResult({ spinId: 'a', status: 'ok' })).toBe(true);
     expect(isSpinResult({ spinId: 'a', status: 'failed', error: 'boom' })).toBe(true);
+    expect(isSpinResult({ spinId: 'a', status: 'cancelled', error: 'Cancelled.' })).toBe(true);
+    expect(isSpinResult({ spinId: 'a', status: 'exploded' })).toBe(false);
     expect(isSpinResult({ spinId: 1, status: 'ok' })).toBe(false);
     expect(isSpinResult(null)).toBe(false);
   });
 
-  it('keeps only well-formed runs', () => {
-    const runs = parseRuns([
-      { runId: '12', status: 'ok', created: 1_700_000_000 },
-      { runId: '11', status: 'failed', created: 1_699_000_000 },
-      { runId: '13', status: 'running', created: 1_700_000_100 },
-      { runId: 10, status: 'ok', created: 1 },
-      { runId: '9', status: 'meh', created: 1 },
-      'junk',
-    ]);
-    expect(runs.map((r) => r.runId)).toEqual(['12', '11', '13']);
-    expect(parseRuns({ runs: [] })).toEqual([]);
+  it('keeps only well-formed runs of a listRuns result', () => {
+    const listed = ServerCommand.listRuns.parse({
+      runs: [
+        { runId: '12', status: 'ok', created: 1_700_000_000 },
+        { runId: '11', status: 'failed', created: 1_699_000_000 },
+        { runId: '13', status: 'running', created: 1_700_000_100 },
+        { runId: 10, status: 'ok', created: 1 },
+        { runId: '9', status: 'meh', created: 1 },
+        'junk',
+      ],
+      chosen: '11',
+      defaultRun: null,
+    });
+    expect(listed?.runs.map((r) => r.runId)).toEqual(['12', '11', '13']);
+    expect(listed?.chosen).toBe('11');
+    expect(ServerCommand.listRuns.parse([])).toBeUndefined(); // the shape before `chosen`
+    expect(ServerCommand.listRuns.parse({ runs: [], chosen: 3, defaultRun: null })).toBeUndefined();
   });
 
-  it('names the commands of docs/protocol.md', () => {
-    expect(Object.values(ServerCommand)).toEqual(
-      expect.arrayContaining([
-        'spinlens.server.spin',
-        'spinlens.server.cancel',
-        'spinlens.server.listRuns',
-        'spinlens.server.setSourceRun',
-        'spinlens.server.restartKernel',
-      ]),
-    );
-    expect(ClientCommand.spinStep).toBe('spinlens.spinStep');
-    expect(COMPARISONS).toEqual(['inputs', 'source', 'previous']);
+  it('checks the other results', () => {
+    expect(ServerCommand.cancel.parse({ cancelled: true })).toEqual({ cancelled: true });
+    expect(ServerCommand.cancel.parse({ cancelled: 'yes' })).toBeUndefined();
+    expect(ServerCommand.setSourceRun.parse({ runId: null })).toEqual({ runId: null });
+    expect(ServerCommand.restartKernel.parse({})).toBeUndefined();
+    const steps = ServerCommand.listSteps.parse({
+      steps: [{ flow: 'F', name: 'start', line: 4, defLine: 5, endLine: 7 }, { name: 'broken' }],
+      error: null,
+    });
+    expect(steps?.steps.map((s) => s.name)).toEqual(['start']);
+    expect(ServerCommand.listSteps.parse({ steps: [] })).toBeUndefined();
   });
 });
 
@@ -227,15 +236,11 @@ describe('docs/protocol.md', () => {
     expect(documented.get('finished')).toContain('cards');
   });
 
-  it('names no command the mirror lacks', () => {
-    const serverCommands = new Set(doc.match(/spinlens\.server\.[A-Za-z]+/g));
-    expect(serverCommands.size).toBeGreaterThanOrEqual(5);
-    for (const name of serverCommands) expect(Object.values(ServerCommand)).toContain(name);
+  it('names no client command the mirror lacks (contract.test.ts checks the server commands)', () => {
     const clientCommands = new Set(doc.match(/`(spinlens\.[a-z][A-Za-z]+)`/g)?.map((m) => m.slice(1, -1)));
     for (const name of clientCommands) {
       if (name.startsWith('spinlens.server.') || /^spinlens\.(python|defaultSourceRun|historySize|diffRows|memoryLimitMB)$/.test(name)) continue;
       expect(Object.values(ClientCommand)).toContain(name);
     }
-    expect(doc).toContain(EVENT_NOTIFICATION);
   });
 });

@@ -60,7 +60,54 @@ describe('SpinStore routing', () => {
     expect(second.events.map((e) => e.spin_id)).toEqual(['two']);
   });
 
-  it('gives new spin ids to queued requests in the order they were made', () => {
+  it('matches the interleaved events of two requests by their requestId', () => {
+    const store = new SpinStore();
+    const first = store.begin(URI, 'train');
+    const second = store.begin(URI, 'tune');
+    expect(first.requestId).not.toBe(second.requestId);
+    // The second request's events come first: matched by requestId, not by order.
+    store.route(URI, log('two', 'second, first'), second.requestId);
+    store.route(URI, log('one', 'first'), first.requestId);
+    store.route(URI, log('two', 'second, again'), second.requestId);
+    store.route(URI, { event: 'finished', spin_id: 'one', status: 'ok', next_steps: [], foreach: null, removed: [], record: null, cards: [], timings: {} }, first.requestId);
+    expect(first.spinId).toBe('one');
+    expect(second.spinId).toBe('two');
+    expect(first.events.map((e) => e.event)).toEqual(['log', 'finished']);
+    expect(second.events.map((e) => (e.event === 'log' ? e.text : e.event))).toEqual(['second, first', 'second, again']);
+    expect(first.state).toBe('ok');
+    expect(second.state).toBe('running');
+  });
+
+  it('settles a queued spin cancelled alone, the spin ahead of it untouched', () => {
+    const store = new SpinStore();
+    const running = store.begin(URI, 'train');
+    const queued = store.begin(URI, 'train');
+    store.route(URI, log('one', 'running'), running.requestId);
+    store.route(URI, { event: 'failed', spin_id: 'q', status: 'failed', kind: 'cancelled', error: 'Cancelled before it started.', code: null, traceback: null, file: null, line: null, timings: {} }, queued.requestId);
+    store.complete(queued, { spinId: 'q', status: 'cancelled' });
+    expect(queued.state).toBe('cancelled');
+    expect(queued.events.map((e) => e.event)).toEqual(['failed']);
+    expect(running.state).toBe('running');
+    expect(running.events).toHaveLength(1);
+  });
+
+  it('settles a spin whose only news is a cancelled result', () => {
+    const store = new SpinStore();
+    const record = store.begin(URI, 'train');
+    store.complete(record, { spinId: 'c', status: 'cancelled' });
+    expect(record.state).toBe('cancelled');
+    expect(record.terminal).toMatchObject({ event: 'failed', kind: 'cancelled', spin_id: 'c' });
+  });
+
+  it("gives a request id's events to no other spin, even one still waiting", () => {
+    const store = new SpinStore();
+    const waiting = store.begin(URI, 'train');
+    expect(store.route(URI, log('x', 'not ours'), 'another-window-1')).toBeUndefined();
+    expect(store.route(URI, log('y', 'no request id'), null)).toBeUndefined();
+    expect(waiting.spinId).toBeUndefined();
+  });
+
+  it('without request ids (a server older than them), gives new spin ids to requests in order', () => {
     const store = new SpinStore();
     const first = store.begin(URI, 'train');
     const second = store.begin(URI, 'tune');

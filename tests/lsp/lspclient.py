@@ -17,12 +17,26 @@ from pygls.lsp.client import BaseLanguageClient
 from pygls.protocol import LanguageServerProtocol
 from pygls.uris import from_fs_path
 
-SPIN = "spinlens.server.spin"
-CANCEL = "spinlens.server.cancel"
-LIST_RUNS = "spinlens.server.listRuns"
-SET_SOURCE_RUN = "spinlens.server.setSourceRun"
-RESTART_KERNEL = "spinlens.server.restartKernel"
-DEBUG = "spinlens.server.debug"
+from spinlens.lsp.methods import (
+    CANCEL,
+    DEBUG,
+    EVENT,
+    LIST_RUNS,
+    LIST_STEPS,
+    RESTART_KERNEL,
+    SET_SOURCE_RUN,
+    SPIN,
+)
+
+__all__ = [
+    "CANCEL",
+    "DEBUG",
+    "LIST_RUNS",
+    "LIST_STEPS",
+    "RESTART_KERNEL",
+    "SET_SOURCE_RUN",
+    "SPIN",
+]
 
 
 def file_uri(path: Path) -> str:
@@ -43,7 +57,7 @@ class RawNotification:
 
 class RawEventProtocol(LanguageServerProtocol):
     def get_message_type(self, method: str) -> Any:
-        if method == "spinlens/event":
+        if method == EVENT:
             return RawNotification
         return super().get_message_type(method)
 
@@ -76,7 +90,7 @@ class SpinlensClient:
     async def start(self, init_options: dict[str, Any] | None = None) -> None:
         client = self.client
 
-        @client.feature("spinlens/event")
+        @client.feature(EVENT)
         def on_event(params: Any) -> None:
             self.events.append(Received(time.perf_counter(), params))
 
@@ -180,6 +194,10 @@ class SpinlensClient:
     # -- spin events ------------------------------------------------------------
     def spin_events(self, spin_id: str) -> list[dict[str, Any]]:
         return [r.params["event"] for r in self.events if r.params["event"]["spin_id"] == spin_id]
+
+    def request_events(self, request_id: str) -> list[dict[str, Any]]:
+        """The events of the spin request that gave ``requestId``."""
+        return [r.params["event"] for r in self.events if r.params["requestId"] == request_id]
 
     async def wait_for(self, predicate: Callable[[], Any], timeout: float = 30.0) -> Any:
         deadline = time.monotonic() + timeout

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from lspclient import SpinlensClient
+from lspclient import LIST_STEPS, SpinlensClient
 
 DISCOVERY = Path(__file__).resolve().parents[1] / "python" / "flows" / "discovery"
 
@@ -133,6 +133,44 @@ def test_lenses(tmp_path: Path) -> None:
             # Fixing the syntax error in the buffer brings the lenses back.
             client.replace(broken, SYNTAX_ERROR.replace("def start(self)", "def start(self):"))
             assert spins(await client.lenses(broken)) == [(4, [broken, "start", "Broken"])]
+        finally:
+            assert await client.stop() == 0
+
+    asyncio.run(scenario())
+
+
+def test_list_steps_for_the_palette(tmp_path: Path) -> None:
+    """spinlens.server.listSteps: the steps the lenses are on, from the buffer's text."""
+
+    async def scenario() -> None:
+        client = SpinlensClient(tmp_path)
+        await client.start()
+        try:
+            uri = client.open(tmp_path / "flows.py", TWO_FLOWS)
+            listed = await client.command(LIST_STEPS, {"uri": uri})
+            assert listed["error"] is None
+            assert [(s["flow"], s["name"], s["line"]) for s in listed["steps"]] == [
+                (flow, name, line) for line, [_, name, flow] in spins(await client.lenses(uri))
+            ]
+            lines = TWO_FLOWS.split("\n")
+            for step in listed["steps"]:
+                assert f"def {step['name']}(" in lines[step["defLine"]]
+            end = next(s for s in listed["steps"] if (s["flow"], s["name"]) == ("FirstFlow", "end"))
+            assert lines[end["endLine"]].strip() == "step()"  # the body's last line
+
+            # Unsaved edits count; a syntax error gives no steps and says where.
+            client.replace(uri, TWO_FLOWS.replace("    @step\n    def train", "    def train"))
+            names = [s["name"] for s in (await client.command(LIST_STEPS, {"uri": uri}))["steps"]]
+            assert names == ["start", "end", "start", "end"]
+            broken = client.open(tmp_path / "broken.py", SYNTAX_ERROR)
+            listed = await client.command(LIST_STEPS, {"uri": broken})
+            assert listed["steps"] == [] and "syntax error at line 6" in listed["error"]
+
+            # A file the client has not opened is read from disk.
+            (tmp_path / "closed.py").write_text(SYNTAX_ERROR.replace("(self)\n", "(self):\n"))
+            closed = (tmp_path / "closed.py").as_uri()
+            listed = await client.command(LIST_STEPS, {"uri": closed})
+            assert [(s["flow"], s["name"]) for s in listed["steps"]] == [("Broken", "start")]
         finally:
             assert await client.stop() == 0
 

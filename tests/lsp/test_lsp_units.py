@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from pygls.exceptions import JsonRpcInvalidParams
 
 from spinlens.lsp.jobs import resolve_flow
-from spinlens.lsp.outcomes import SpinOutcome, format_ago
-from spinlens.lsp.payloads import SourceRunArgs, SpinArgs, UriArgs
+from spinlens.lsp.outcomes import Outcomes, SpinOutcome, format_ago
+from spinlens.lsp.payloads import (
+    CancelArgs,
+    ListRunsArgs,
+    RunInfo,
+    RunsReply,
+    SourceRunArgs,
+    SpinArgs,
+    SpinReply,
+    to_wire,
+)
 from spinlens.lsp.settings import Settings
+from spinlens.lsp.source_runs import SourceRuns
+from spinlens.lsp.spins import reply
 from spinlens.wire.events import Artifact, Failed, Finished
 
 TWO_FLOWS = """\
@@ -61,8 +73,15 @@ def test_settings_flat_nested_and_bad_values() -> None:
 def test_command_arguments() -> None:
     spin = SpinArgs.parse("s", [{"uri": "file:///f.py", "step": "a", "run": 12, "index": 1}])
     assert (spin.run, spin.index, spin.task, spin.overrides) == ("12", 1, None, {})
+    assert spin.request_id is None
+    asked = SpinArgs.parse("s", [{"uri": "file:///f.py", "step": "a", "requestId": "w-1"}])
+    assert asked.request_id == "w-1"
     assert SourceRunArgs.parse("s", [{"uri": "file:///f.py", "runId": None}]).run_id is None
-    assert UriArgs.parse("s", [{"uri": "file:///f.py", "flow": "AFlow"}]).flow == "AFlow"
+    assert ListRunsArgs.parse("s", [{"uri": "file:///f.py", "flow": "AFlow"}]).flow == "AFlow"
+    assert CancelArgs.parse("c", [{"requestId": "w-1"}]) == CancelArgs(request_id="w-1")
+    assert CancelArgs.parse("c", [{"uri": "file:///f.py"}]).uri == "file:///f.py"
+    with pytest.raises(JsonRpcInvalidParams, match="requestId"):
+        CancelArgs.parse("c", [{}])
     for bad in (
         [],
         ["file:///f.py", "a"],
@@ -109,3 +128,49 @@ def test_outcome_titles() -> None:
         "1 h ago",
         "2 d ago",
     ]
+
+
+def test_results_on_the_wire() -> None:
+    # camelCase names; an optional field that is None is left out.
+    assert to_wire(SpinReply("s1", "ok")) == {"spinId": "s1", "status": "ok"}
+    runs = RunsReply(runs=[RunInfo("12", "ok", 1.5)], chosen=None, default_run="7")
+    assert to_wire(runs) == {
+        "runs": [{"runId": "12", "status": "ok", "created": 1.5}],
+        "chosen": None,
+        "defaultRun": "7",
+    }
+    # A cancelled spin's reply says so; other failures are failed.
+    assert reply(Failed("s2", "cancelled", "Cancelled.")) == SpinReply(
+        "s2", "cancelled", "Cancelled."
+    )
+    assert reply(Failed("s3", "exception", "E: x")).status == "failed"
+    assert reply(Finished("s4", (), None, {})) == SpinReply("s4", "ok")
+
+
+def test_source_runs_per_file() -> None:
+    runs = SourceRuns()
+    assert runs.for_spin("/a.py", None, None) is None  # the latest successful run
+    assert runs.for_spin("/a.py", None, "7") == "7"  # the defaultSourceRun setting
+    runs.choose("/a.py", "12")
+    assert (runs.chosen("/a.py"), runs.chosen("/b.py")) == ("12", None)
+    assert runs.for_spin("/a.py", None, "7") == "12"
+    assert runs.for_spin("/a.py", "3", "7") == "3"  # the request's run first
+    runs.choose("/a.py", None)
+    assert runs.chosen("/a.py") is None
+
+
+def test_outcomes_by_path_pruned_when_the_document_closes() -> None:
+    outcomes = Outcomes()
+    ok = SpinOutcome.from_events("F", "x", [Finished("s1", (), None, {})])
+    failed = SpinOutcome.from_events(None, "x", [Failed("s2", "setup", "bad")])
+    assert ok is not None and failed is not None
+    unparsed = replace(failed, ended=ok.ended + 1)
+    outcomes.record("/a.py", ok)
+    outcomes.record("/b.py", ok)
+    assert outcomes.lookup("/a.py")("F", "x") is ok
+    assert outcomes.lookup("/a.py")("F", "y") is None
+    outcomes.record("/a.py", unparsed)  # no flow: shown for any flow's step x, the newer wins
+    assert outcomes.lookup("/a.py")("F", "x") is unparsed
+    outcomes.forget("/a.py")
+    assert outcomes.lookup("/a.py")("F", "x") is None
+    assert len(outcomes) == 1 and outcomes.lookup("/b.py")("F", "x") is ok

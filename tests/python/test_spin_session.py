@@ -6,13 +6,19 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from flowruns import FlowRun, run_flow
 from procs import alive
-from spinlens import SpinResult, SpinSession
-from spinlens.wire.events import Progress, Started
+from spinlens import SpinError, SpinResult, SpinSession
+from spinlens.engine.history import History
+from spinlens.wire.events import Event, Log, Progress, Started
+from spinlens.wire.ids import is_spin_id, new_spin_id
 
 
 def _edit(path: Path, old: str, new: str) -> str:
@@ -51,7 +57,10 @@ def test_file_edits_between_spins_run_on_the_warm_kernel(
         assert second.ok, second.error
         assert second.artifacts["scaled"] == [1, 3, 5, 7, 9]
         assert session.kernel_pid == pid
-        assert second.timings["prepare_s"] < first.timings["prepare_s"]
+        assert not _started(first).warm and _started(second).warm  # inputs kept loaded
+        print(
+            f"prepare: {first.timings['prepare_s']:.3f} s, warm {second.timings['prepare_s']:.3f} s"
+        )
         assert session.kernel_starts == 1
 
 
@@ -301,3 +310,207 @@ def test_a_pypi_step_runs_in_the_kernel_s_python_and_names_its_packages(
         assert failed.failure is not None and failed.failure.kind == "exception"
         assert "No module named 'no_such_package'" in failed.error
         assert "@conda/@pypi environment (no_such_package==1.0) is not built" in failed.error
+
+
+# -- the session API: spin ids, cancels by id, flow and history per call ----------
+
+
+def test_a_spin_cancelled_before_it_starts_never_reaches_the_kernel(
+    flow_runs: Callable[..., FlowRun],
+) -> None:
+    run = flow_runs("linear_flow.py", "--scale", "3")
+    with SpinSession(run.file) as session:
+        spin_id = new_spin_id()
+        assert session.cancel(spin_id)
+        seen: list[Event] = []
+        result = session.spin("middle", spin_id=spin_id, on_event=seen.append)
+        assert result.status == "failed" and result.failure is not None
+        assert result.failure.kind == "cancelled"
+        assert result.error == "Cancelled before it started."
+        assert seen == result.events == [result.failure]
+        assert result.failure.spin_id == spin_id
+        assert session.kernel_starts == 0
+        assert not session.cancel(spin_id), "it ended: nothing to cancel"
+        assert not session.cancel("../not-an-id") and not session.cancel()
+        assert session.spin("middle").ok  # later spins are not affected
+
+
+class _CancelWhileKernelStarts(SpinSession):
+    """Cancels the spin from another thread while its kernel is being started."""
+
+    cancel_id: str | None = None
+
+    def start(self) -> None:
+        if self.cancel_id is not None:
+            canceller = threading.Thread(target=self.cancel, args=(self.cancel_id,))
+            canceller.start()
+            canceller.join()
+        super().start()
+
+
+def test_a_spin_cancelled_while_its_kernel_starts_ends_without_starting(
+    flow_runs: Callable[..., FlowRun],
+) -> None:
+    run = flow_runs("linear_flow.py", "--scale", "3")
+    with _CancelWhileKernelStarts(run.file) as session:
+        session.cancel_id = spin_id = new_spin_id()
+        result = session.spin("middle", spin_id=spin_id)
+        assert result.failure is not None and result.failure.kind == "cancelled"
+        assert result.error == "Cancelled before it started."
+        assert not any(isinstance(e, Started) for e in result.events)
+        session.cancel_id = None
+        assert session.spin("middle").ok
+
+
+_LOOPING_MIDDLE = (
+    "        self.scaled = [n * self.scale for n in self.numbers]\n",
+    "        self.scaled = [n * self.scale for n in self.numbers]\n"
+    "        import time\n"
+    "        print('looping', flush=True)\n"
+    "        while True:\n"
+    "            time.sleep(0.01)\n",
+)
+
+
+def test_cancelling_a_running_spin_by_id_stops_only_it(flow_runs: Callable[..., FlowRun]) -> None:
+    run = flow_runs("linear_flow.py", "--scale", "3")
+    source = run.file.read_text().replace(*_LOOPING_MIDDLE)
+    with SpinSession(run.file) as session:
+        running, queued = new_spin_id(), new_spin_id()
+        looping = threading.Event()
+
+        def on_event(event: Event) -> None:
+            if isinstance(event, Log) and "looping" in event.text:
+                looping.set()
+
+        results: list[SpinResult] = []
+        spinner = threading.Thread(
+            target=lambda: results.append(
+                session.spin("middle", source=source, spin_id=running, on_event=on_event)
+            )
+        )
+        spinner.start()
+        assert looping.wait(timeout=120), "the step never started looping"
+        assert session.cancel(queued)  # another spin's id: remembered, the running one goes on
+        asked = time.perf_counter()
+        assert session.cancel(running)
+        spinner.join(timeout=120)
+        assert not spinner.is_alive(), "cancel did not end the looping step"
+        print(f"cancel by id took {(time.perf_counter() - asked) * 1000:.0f} ms")
+        (result,) = results
+        assert result.spin_id == running
+        assert result.failure is not None and result.failure.kind == "cancelled"
+        assert result.error == "The spin was cancelled."
+        assert any(isinstance(e, Started) for e in result.events)
+        later = session.spin("middle", spin_id=queued)
+        assert later.failure is not None and later.error == "Cancelled before it started."
+        assert session.spin("middle").ok
+
+
+def test_the_caller_s_spin_id_is_on_every_event_and_in_the_history(
+    flow_runs: Callable[..., FlowRun], tmp_path: Path
+) -> None:
+    run = flow_runs("linear_flow.py", "--scale", "3")
+    with SpinSession(run.file, history_dir=tmp_path / "history") as session:
+        spin_id = new_spin_id()
+        result = session.spin("middle", spin_id=spin_id)
+        assert result.ok, result.error
+        assert result.spin_id == spin_id
+        assert len(result.events) > 3
+        assert {e.spin_id for e in result.events} == {spin_id}
+        assert session.history is not None
+        record, _ = session.history.find(spin_id)
+        assert record.id == spin_id
+        with pytest.raises(SpinError, match="already run"):
+            session.spin("middle", spin_id=spin_id)
+        for malformed in ("../escape", "20261127-170109", "20261127-170109-ABCDEF", ""):
+            with pytest.raises(SpinError, match="not a spin id"):
+                session.spin("middle", spin_id=malformed)
+
+
+def test_ids_have_one_format() -> None:
+    assert is_spin_id(new_spin_id())
+    assert is_spin_id("20261127-170109-a1b2c3")
+    for bad in ("20261127-170109-a1b2c", "20261127-170109-a1b2c3/..", "x20261127-170109-a1b2c3"):
+        assert not is_spin_id(bad)
+    assert not is_spin_id(None)
+
+
+_TWO_FLOWS = """from metaflow import FlowSpec, step
+
+
+class FirstFlow(FlowSpec):
+    @step
+    def start(self):
+        self.made_by = "first"
+        self.next(self.end)
+
+    @step
+    def end(self):
+        self.seen = "first saw " + self.made_by
+
+
+class SecondFlow(FlowSpec):
+    @step
+    def start(self):
+        self.made_by = "second"
+        self.next(self.end)
+
+    @step
+    def end(self):
+        self.seen = "second saw " + self.made_by
+
+
+if __name__ == "__main__":
+    MAIN()
+"""
+
+
+def test_the_flow_is_chosen_per_spin(tmp_path: Path) -> None:
+    flow_file = tmp_path / "two_flows.py"
+    for main in ("SecondFlow", "FirstFlow"):  # a run of each; FirstFlow is the file's main
+        flow_file.write_text(_TWO_FLOWS.replace("MAIN", main))
+        completed = subprocess.run(
+            [sys.executable, flow_file.name, "run"], cwd=tmp_path, capture_output=True, timeout=300
+        )
+        assert completed.returncode == 0, completed.stderr
+    with SpinSession(flow_file) as session:
+        second = session.spin("end", flow="SecondFlow")
+        assert second.ok, second.error
+        assert _started(second).flow == "SecondFlow"
+        assert second.artifacts["seen"] == "second saw second"
+        default = session.spin("end")
+        assert default.ok, default.error
+        assert _started(default).flow == "FirstFlow"
+        assert default.artifacts["seen"] == "first saw first"
+        unknown = session.spin("end", flow="ThirdFlow")
+        assert unknown.failure is not None and unknown.failure.code == "unknown-flow"
+        assert session.kernel_starts == 1  # one kernel serves both flows
+    with SpinSession(flow_file, flow="SecondFlow") as session:
+        assert _started(session.spin("end")).flow == "SecondFlow"
+        assert _started(session.spin("end", flow="FirstFlow")).flow == "FirstFlow"
+
+
+def test_history_is_chosen_per_spin(flow_runs: Callable[..., FlowRun], tmp_path: Path) -> None:
+    run = flow_runs("linear_flow.py", "--scale", "3")
+    own, other = tmp_path / "own", tmp_path / "other"
+    raising = run.file.read_text().replace(
+        "        self.scaled = [n * self.scale for n in self.numbers]\n",
+        "        self.scaled = [n * self.scale for n in self.numbers]\n"
+        "        raise ValueError('after scaling')\n",
+    )
+    with SpinSession(run.file, history_dir=own) as session:
+        unrecorded = session.spin("middle", history=None)
+        assert unrecorded.ok, unrecorded.error
+        assert not own.exists() or not any(p.is_file() for p in own.rglob("*"))
+        elsewhere = History(other, keep=3)
+        failed = session.spin("middle", source=raising, history=elsewhere)
+        assert failed.failure is not None and failed.failure.kind == "exception"
+        assert elsewhere.find(failed.spin_id)[0].id == failed.spin_id
+        assert not own.exists() or not any(p.is_file() for p in own.rglob("*"))
+        session.spin("middle")  # the kernel lets go of the failed spin's process
+        # A failed spin's partial artifacts are read from the history it used.
+        assert failed.artifacts["scaled"] == [0, 3, 6, 9, 12]
+        recorded = session.spin("middle")
+        assert session.history is not None
+        assert session.history.find(recorded.spin_id)[0].id == recorded.spin_id

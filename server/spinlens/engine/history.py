@@ -18,12 +18,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..wire.ids import SECOND_LENGTH
 from .storage import StoredValue, read_value, write_value
 
 HISTORY_DIR = ".spinlens"
 DEFAULT_KEEP = 10
 _TEMP_PREFIX = ".incomplete-"
-_ID_SECOND = len("20261127-170109")  # a spin id's time, to the second
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,7 @@ class History:
         """Spins made in the same second, newest first by their manifests (the
         ids' random tails would order them by chance); others need no reading."""
         ordered: list[Path] = []
-        for _, same in itertools.groupby(folders, key=lambda p: p.name[:_ID_SECOND]):
+        for _, same in itertools.groupby(folders, key=lambda p: p.name[:SECOND_LENGTH]):
             group = list(same)
             if len(group) > 1:
                 group.sort(key=lambda p: self._read(p).created, reverse=True)

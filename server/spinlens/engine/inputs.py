@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, KeysView
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -271,6 +271,19 @@ class ArtifactTable:
         if self._origin is None:
             raise AttributeError("orig_datastore")
         return self._origin
+
+    # ``_objects`` and ``_info`` keep TaskDataStore's names, which Metaflow reads;
+    # Spinlens reads them through these.
+    def names(self) -> KeysView[str]:
+        return self._objects.keys()
+
+    def key_of(self, name: str) -> str | None:
+        """The artifact's content key; None if the task has no such artifact."""
+        return self._objects.get(name)
+
+    def info_of(self, name: str) -> dict[str, Any]:
+        """What Metaflow recorded of the artifact (type, size, encoding); {} if nothing."""
+        return self._info.get(name, {})
 
     def __contains__(self, name: str) -> bool:
         return name in self._objects

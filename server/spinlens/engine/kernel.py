@@ -1,8 +1,9 @@
 """The spin kernel: a warm, single-threaded process that holds a flow's inputs.
 
 It imports Metaflow and the flow's imports once, resolves and loads the inputs
-of the step asked for, and forks one child per spin. It never runs step code
-itself, so a crash, a hang or ``sys.exit`` in a step only ever ends a child.
+of the step asked for, and forks one child per spin (what a child does once
+forked is ``child.py``). It never runs step code itself, so a crash, a hang or
+``sys.exit`` in a step only ever ends a child.
 
 Started by a ``SpinSession`` as ``python -m spinlens.engine.kernel --fd N --flow-file F``;
 it talks over the inherited socket N in ``ipc`` frames and exits when that
@@ -13,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import codecs
-import ctypes
-import dataclasses
 import gc
 import importlib
 import io
@@ -33,35 +32,41 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import cloudpickle
 from metaflow import metaflow_git, metaflow_version
 from metaflow.plugins.datastores.spin_storage import SpinStorage
 
 from ..errors import SpinError
 from ..flow_analysis import analyze_file
 from ..wire import events
+from ..wire.frames import (
+    BadFrame,
+    CancelRequest,
+    ErrorReply,
+    FetchRequest,
+    KernelRequest,
+    Ready,
+    RunRequest,
+    ShutdownRequest,
+    SpinRequest,
+    SpinSpec,
+    event_frame,
+    request_from_frame,
+    to_frame,
+)
 from ..wire.ipc import ChannelClosed, recv_frame, recv_frame_with_fds, send_frame
-from .fingerprint import trust_kernel_pages
-from .flow_loader import drop_changed_user_modules, user_module_files
+from .child import child_main
+from .flow_loader import user_module_files
 from .history import DEFAULT_KEEP
 from .inputs import InputStore
 from .limits import LogBudget
 from .metaflow_env import ensure_user
 from .metaflow_task import remember_step_sources
 from .resolve import Resolved, Target, latest_successful_run, resolve
-from .step_runner import SpinSpec, StepFailed, StepRun, open_terminal
 
 _READ_CHUNK = 1 << 16
-_PR_SET_PDEATHSIG = 1
 
-
-def _die_with_parent() -> None:
-    """A child must not outlive the kernel, even if the kernel is SIGKILLed."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass  # not Linux: the parked child still exits on EOF
+# A request and the file descriptors that came with it (a terminal, for pdb).
+Received = tuple[KernelRequest, list[int]]
 
 
 _SCRATCH_PREFIX = "spinlens-kernel-"
@@ -153,7 +158,7 @@ class Kernel:
         # Forked ahead, idle, for the next spin of the loaded target: a fork of a
         # kernel holding large inputs costs ~15 ms, better paid between spins.
         self.spare: tuple[Target, Child] | None = None
-        self.pending: deque[dict[str, Any]] = deque()
+        self.pending: deque[Received] = deque()
         self.module_snapshot: dict[str, tuple[str, float]] = {}
         self.dying: list[int] = []  # killed children not yet reaped
         self.notes_said: set[str] = set()
@@ -189,33 +194,36 @@ class Kernel:
 
     # -- main loop ------------------------------------------------------------
     def serve(self) -> None:
-        send_frame(self.sock, {"op": "ready", "pid": os.getpid(), "python": sys.version})
+        send_frame(self.sock, to_frame(Ready(pid=os.getpid(), python=sys.version)))
         while True:
-            request = self.pending.popleft() if self.pending else self._receive()
-            if request is None:
+            received = self.pending.popleft() if self.pending else self._receive()
+            if received is None:
                 return
-            op = request.get("op")
-            if op == "spin":
-                self._spin(request)
-            elif op == "fetch":
+            request, fds = received
+            if isinstance(request, SpinRequest):
+                self._spin(request, fds)
+                continue
+            _close(fds)  # only a spin's terminal travels with a request
+            if isinstance(request, FetchRequest):
                 self._fetch(request)
-            elif op == "shutdown":
+            elif isinstance(request, ShutdownRequest):
                 return
-            elif op != "cancel":  # a cancel with nothing running is moot
-                send_frame(
-                    self.sock, {"op": "error", "id": request.get("id"), "error": f"unknown op {op}"}
-                )
+            # A cancel with nothing running is moot.
 
-    def _receive(self) -> dict[str, Any] | None:
-        """The next request; file descriptors sent with it (a terminal for pdb)
-        are kept under "_fds" for the spin they belong to."""
-        try:
-            request, _, fds = recv_frame_with_fds(self.sock)
-        except ChannelClosed:
-            return None
-        if fds:
-            request["_fds"] = fds
-        return request
+    def _receive(self) -> Received | None:
+        """The next request, with the file descriptors sent with it; a frame
+        that is no request is answered with an error here."""
+        while True:
+            try:
+                header, _, fds = recv_frame_with_fds(self.sock)
+            except ChannelClosed:
+                return None
+            try:
+                return request_from_frame(header), fds
+            except BadFrame as exc:
+                _close(fds)
+                reply = ErrorReply(id=header.get("id"), error=str(exc))
+                send_frame(self.sock, to_frame(reply))
 
     def shutdown(self) -> None:
         self._release_parked()
@@ -241,45 +249,43 @@ class Kernel:
         return resolved, False
 
     # -- spins ----------------------------------------------------------------
-    def _spin(self, request: dict[str, Any]) -> None:
-        terminal: list[int] = request.pop("_fds", [])
+    def _spin(self, request: SpinRequest, terminal: list[int]) -> None:
         try:
             self._run_spin(request, terminal)
         finally:
-            for fd in terminal:  # the child has its own copies by now
-                os.close(fd)
+            _close(terminal)  # the child has its own copies by now
 
-    def _run_spin(self, request: dict[str, Any], terminal: list[int]) -> None:
+    def _run_spin(self, request: SpinRequest, terminal: list[int]) -> None:
         spec = SpinSpec(
-            spin_id=request["spin_id"],
-            step=request["step"],
+            spin_id=request.spin_id,
+            step=request.step,
             flow_file=self.flow_file,
-            flow_class=request["flow"],
-            source=request.get("source"),
-            overrides=dict(request.get("overrides") or {}),
-            artifacts_module=request.get("artifacts_module"),
-            history_dir=request.get("history_dir"),
-            history_keep=int(request.get("history_keep") or DEFAULT_KEEP),
-            debug_port=request.get("debug_port"),
-            memory_limit_mb=request.get("memory_limit_mb"),
-            skip_decorators=bool(request.get("skip_decorators")),
-            decospecs=list(request.get("decospecs") or []),
-            config_values=dict(request.get("config_values") or {}),
-            config_files=dict(request.get("config_files") or {}),
+            flow_class=request.flow,
+            source=request.source,
+            overrides=dict(request.overrides),
+            artifacts_module=request.artifacts_module,
+            history_dir=request.history_dir,
+            history_keep=request.history_keep or DEFAULT_KEEP,
+            debug_port=request.debug_port,
+            memory_limit_mb=request.memory_limit_mb,
+            skip_decorators=request.skip_decorators,
+            decospecs=list(request.decospecs),
+            config_values=dict(request.config_values),
+            config_files=dict(request.config_files),
             scratch_dir=self.scratch,
         )
         target = Target(
-            flow=request["flow"],
-            step=request["step"],
-            run=request.get("run"),
-            index=request.get("index"),
-            task=request.get("task"),
-            iteration=request.get("iteration"),
+            flow=request.flow,
+            step=request.step,
+            run=request.run,
+            index=request.index,
+            task=request.task,
+            iteration=request.iteration,
         )
         self._release_parked()
 
         def emit(event: events.Event) -> None:
-            send_frame(self.sock, {"op": "event", **events.to_dict(event)})
+            send_frame(self.sock, event_frame(event))
 
         def progress(message: str) -> None:
             emit(events.Progress(spin_id=spec.spin_id, message=message))
@@ -318,7 +324,7 @@ class Kernel:
             child = self._fork(resolved)
         child.spin_id = spec.spin_id
         child.debug = spec.debug_port is not None
-        send_frame(child.sock, {"op": "run", "spec": dataclasses.asdict(spec)}, fds=terminal)
+        send_frame(child.sock, to_frame(RunRequest(spec=spec)), fds=terminal)
         self._watch(child, prepare_s)
         self._reap_dying()
         self.spare = (target, self._fork(resolved))
@@ -360,7 +366,7 @@ class Kernel:
                     self.parked.close()
                 for fd in (out_r, err_r):
                     os.close(fd)
-                _child_main(self, resolved, child_sock, out_w, err_w)
+                child_main(self.store, self.module_snapshot, resolved, child_sock, out_w, err_w)
             except BaseException:  # noqa: B036 - a Spinlens fault: say so in the spin's output
                 traceback.print_exc()
                 sys.stderr.flush()
@@ -397,7 +403,7 @@ class Kernel:
     def _send_log(self, child: Child, stream: events.Stream, text: str | None) -> None:
         if text:
             log = events.Log(spin_id=child.spin_id, stream=stream, text=text)
-            send_frame(self.sock, {"op": "event", **events.to_dict(log)})
+            send_frame(self.sock, event_frame(log))
 
     def _watch(self, child: Child, prepare_s: float) -> None:
         terminal: str | None = None
@@ -427,25 +433,21 @@ class Kernel:
                 if header.get("event") in ("finished", "failed"):
                     terminal = header["event"]
             if self.sock in readable and terminal is None:
-                request = self._receive()
-                if request is None or request.get("op") == "shutdown":
+                received = self._receive()
+                if received is None or isinstance(received[0], ShutdownRequest):
                     # The session is going away mid-spin: do not wait for the step.
                     child.kill()
                     child.reap()
                     child.close()
                     raise SystemExit(0)
-                if request.get("op") == "cancel":
-                    child.kill()
-                    child.reap()
-                    for fd in list(child.streams):
-                        self._forward_logs(child, fd, drain=True)
-                    cancelled = events.Failed(
-                        spin_id=child.spin_id, kind="cancelled", error="The spin was cancelled."
-                    )
-                    send_frame(self.sock, {"op": "event", **events.to_dict(cancelled)})
-                    terminal = "failed"
+                request, fds = received
+                if isinstance(request, CancelRequest):
+                    _close(fds)
+                    if request.spin_id == child.spin_id:  # else late, for a spin that ended
+                        self._cancel(child)
+                        terminal = "failed"
                 else:
-                    self.pending.append(request)
+                    self.pending.append(received)
         if terminal == "finished" and not child.debug:
             self.parked = child
         elif terminal == "finished":
@@ -458,6 +460,16 @@ class Kernel:
             child.reap()
             child.close()
 
+    def _cancel(self, child: Child) -> None:
+        child.kill()
+        child.reap()
+        for fd in list(child.streams):
+            self._forward_logs(child, fd, drain=True)
+        cancelled = events.Failed(
+            spin_id=child.spin_id, kind="cancelled", error="The spin was cancelled."
+        )
+        send_frame(self.sock, event_frame(cancelled))
+
     def _report_death(self, child: Child) -> None:
         for fd in list(child.streams):
             self._forward_logs(child, fd, drain=True)
@@ -468,7 +480,7 @@ class Kernel:
             # disconnects with "terminate": the user stopped the spin.
             kind, message = "cancelled", "The debugger stopped the spin."
         failure = events.Failed(spin_id=child.spin_id, kind=kind, error=message)
-        send_frame(self.sock, {"op": "event", **events.to_dict(failure)})
+        send_frame(self.sock, event_frame(failure))
 
     def _release_parked(self) -> None:
         """End the parked child; reaping it waits until after the next fork."""
@@ -484,44 +496,31 @@ class Kernel:
             if done:
                 self.dying.remove(pid)
 
-    def _fetch(self, request: dict[str, Any]) -> None:
+    def _fetch(self, request: FetchRequest) -> None:
+        """Forward a fetch to the parked child, whose reply goes back as it is."""
         child = self.parked
-        reply: dict[str, Any] = {"op": "value", "id": request.get("id")}
-        if child is None or child.spin_id != request.get("spin_id"):
-            reply.update(
-                op="error",
-                error=f"The values of spin {request.get('spin_id')} are no longer held; "
-                "the kernel keeps the latest spin's only.",
+        if child is None or child.spin_id != request.spin_id:
+            error = (
+                f"The values of spin {request.spin_id} are no longer held; "
+                "the kernel keeps the latest spin's only."
             )
-            send_frame(self.sock, reply)
+            send_frame(self.sock, to_frame(ErrorReply(id=request.id, error=error)))
             return
         try:
-            send_frame(child.sock, {"op": "fetch", "name": request["name"]})
+            send_frame(child.sock, to_frame(request))
             header, payload = recv_frame(child.sock)
         except (ChannelClosed, OSError):
             self.parked = None
             child.close()
-            send_frame(self.sock, {**reply, "op": "error", "error": "The spin process is gone."})
+            gone = ErrorReply(id=request.id, error="The spin process is gone.")
+            send_frame(self.sock, to_frame(gone))
             return
-        send_frame(self.sock, {**header, "id": request.get("id")}, payload)
+        send_frame(self.sock, header, payload)
 
 
-def _end_output() -> None:
-    """Close the child's output pipes: the kernel then reads their end before
-    the terminal event, so its last log (a truncation note) comes first."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
-    os.close(devnull)
-
-
-def _clear_spin_datastore(spec: SpinSpec) -> None:
-    """What Metaflow's spin-step wrote for this spin (task metadata, a card
-    step's outputs) is read by now; the next spin starts after this one ends."""
-    if spec.scratch_dir:
-        shutil.rmtree(os.path.join(spec.scratch_dir, SpinStorage.DATASTORE_DIR), ignore_errors=True)
+def _close(fds: list[int]) -> None:
+    for fd in fds:
+        os.close(fd)
 
 
 def _still_current(target: Target, resolved: Resolved) -> bool:
@@ -530,76 +529,6 @@ def _still_current(target: Target, resolved: Resolved) -> bool:
     if target.run is not None:
         return True
     return latest_successful_run(target.flow) == resolved.source.run_id
-
-
-def _child_main(
-    kernel: Kernel,
-    resolved: Resolved,
-    sock: socket.socket,
-    out_w: int,
-    err_w: int,
-) -> None:
-    os.setpgid(0, 0)
-    _die_with_parent()
-    trust_kernel_pages()
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    os.dup2(out_w, 1)
-    os.dup2(err_w, 2)
-    os.close(out_w)
-    os.close(err_w)
-    for stream in (sys.stdout, sys.stderr):
-        stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-
-    def emit(event: events.Event) -> None:
-        send_frame(sock, {"op": "event", **events.to_dict(event)})
-
-    def emit_many(batch: list[events.Event]) -> None:
-        send_frame(sock, {"op": "events", "events": [events.to_dict(e) for e in batch]})
-
-    try:
-        header, _, terminal = recv_frame_with_fds(sock)  # a spare waits here for its spin
-    except ChannelClosed:
-        return
-    spec = SpinSpec(**header["spec"])
-    changed = drop_changed_user_modules(kernel.module_snapshot)
-    if changed:
-        print(
-            f"[spinlens] reloading changed modules: {', '.join(sorted(changed))}", file=sys.stderr
-        )
-    run = StepRun(
-        spec, resolved, kernel.store, emit, terminal=open_terminal(terminal), emit_many=emit_many
-    )
-    try:
-        finished = run.run()
-    except StepFailed as failed:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        run.record_failure(failed.failure)  # may print (a full disk): before the pipes close
-        _end_output()
-        emit(failed.failure)
-        _clear_spin_datastore(spec)
-        return
-    _end_output()
-    emit(finished)
-    _clear_spin_datastore(spec)
-    if spec.debug_port is not None:
-        return  # exiting ends the debug session (see Kernel._watch)
-    # Parked: serve the values of this spin's outputs until the kernel lets go.
-    while True:
-        try:
-            header, _ = recv_frame(sock)
-        except ChannelClosed:
-            return
-        value_of = run.outputs.get(header.get("name", ""))
-        if value_of is None:
-            send_frame(sock, {"op": "error", "error": f"No artifact named {header.get('name')!r}."})
-            continue
-        try:
-            payload = cloudpickle.dumps(value_of(), protocol=5)
-        except Exception as exc:  # unpicklable or unloadable value
-            send_frame(sock, {"op": "error", "error": f"{type(exc).__name__}: {exc}"})
-            continue
-        send_frame(sock, {"op": "value"}, payload)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -92,13 +92,13 @@ class OutputReporter:
         values it had assigned."""
         getters: dict[str, Callable[[], Any]] = {}
         outputs: list[_Output] = []
-        for name in sorted(set(table._objects) | set(attributes)):
+        for name in sorted(set(table.names()) | set(attributes)):
             touched = name in attributes
             if touched:
                 getters[name] = _constant(name, attributes[name])
             else:
                 getters[name] = _lookup(table, name)
-            output = _Output(name, touched, table._objects.get(name), getters[name], None)
+            output = _Output(name, touched, table.key_of(name), getters[name], None)
             if touched:
                 try:
                     output.fingerprint = fingerprint(attributes[name])
@@ -133,7 +133,7 @@ class OutputReporter:
     ) -> events.Artifact:
         name, fp = output.name, output.fingerprint
         internal = name.startswith("_")
-        info = table._info.get(name, {})
+        info = table.info_of(name)
         known = output.touched or (output.key or "") in self.store.values
         value = output.value_of() if known else None
 
@@ -143,7 +143,7 @@ class OutputReporter:
             other = self.store.fingerprint_of(other_key)
             return fp is not None and other is not None and other.digest == fp.digest
 
-        inputs = [(t.pathspec, t._objects[name]) for t in parents if name in t]
+        inputs = [(t.pathspec, key) for t in parents if (key := t.key_of(name)) is not None]
         source = self.resolved.source_task
         source_key = source.objects.get(name) if source else None
         vs_inputs = _status([k for _, k in inputs], same)

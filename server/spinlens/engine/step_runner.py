@@ -22,17 +22,17 @@ import time
 import traceback
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from metaflow.metaflow_current import current
 from metaflow.user_configs.config_parameters import ConfigValue
 
 from ..errors import SpinError
 from ..wire import events
+from ..wire.frames import SpinSpec
 from .flow_loader import flow_class, load_flow_module
-from .history import DEFAULT_KEEP, ArtifactRecord, History, SpinRecord, SpinWriter
+from .history import ArtifactRecord, History, SpinRecord, SpinWriter
 from .inputs import ArtifactTable, InputStore
 from .limits import memory_errors, memory_failure, memory_limit
 from .metaflow_task import (
@@ -47,30 +47,9 @@ from .outputs import OutputReporter
 from .resolve import Resolved
 
 Emit = Callable[[events.Event], None]
+_T = TypeVar("_T")
 
 _SPINLENS_DIR = os.path.dirname(os.path.abspath(__file__))
-
-
-@dataclass
-class SpinSpec:
-    """One spin request, as the kernel received it."""
-
-    spin_id: str
-    step: str
-    flow_file: str
-    flow_class: str
-    source: str | None = None  # unsaved editor text; None reads the file
-    overrides: dict[str, str] = field(default_factory=dict)  # name -> python literal
-    artifacts_module: str | None = None
-    history_dir: str | None = None  # None: keep no history
-    history_keep: int = DEFAULT_KEEP
-    debug_port: int | None = None  # None: no debugger; 0: any free port
-    memory_limit_mb: int | None = None  # None or 0: no limit on the step's allocations
-    skip_decorators: bool = False  # as metaflow spin --skip-decorators
-    decospecs: list[str] = field(default_factory=list)  # as --with
-    config_values: dict[str, Any] = field(default_factory=dict)  # config name -> value
-    config_files: dict[str, str] = field(default_factory=dict)  # config name -> file
-    scratch_dir: str | None = None  # the kernel's own folder for Metaflow's spin files
 
 
 class StepFailed(Exception):
@@ -254,27 +233,50 @@ class StepRun:
         self.records: list[ArtifactRecord] = []
 
     def run(self) -> events.Finished:
-        spec = self.spec
-        started = self._load_started = time.perf_counter()
+        """The step's phases in order; a failure in any is a ``StepFailed``."""
+        self._load_started = time.perf_counter()
+        cls = self._setup(self._load)
+        command = self._setup(lambda: self._bind(cls))
+        flow, hooks = self._run_step(cls, command)
+        transition = self._outputs(flow, hooks)
+        return self._record(command, transition)
+
+    def _setup(self, phase: Callable[[], _T]) -> _T:
+        """A phase before the step runs; its errors are ``setup`` failures."""
         try:
-            module = load_flow_module(spec.flow_file, spec.source)
-            cls = flow_class(module, spec.flow_class)
-            self.step_source_hash = _source_hash(getattr(cls, spec.step, None))
-            parents = [
-                ArtifactTable(p.pathspec, self.store, p.objects, p.info, origin=p.datastore)
-                for p in self.resolved.parents
-            ]
-            _apply_overrides(spec, parents)
-            self.parents = parents
-            command = self._command(cls, parents)
+            return phase()
         except SpinError as exc:
             raise StepFailed(
-                events.Failed(spin_id=spec.spin_id, kind="setup", error=str(exc), code=exc.code)
+                events.Failed(
+                    spin_id=self.spec.spin_id, kind="setup", error=str(exc), code=exc.code
+                )
             ) from None
         except Exception as exc:
-            self.timings["load_s"] = time.perf_counter() - started
-            raise StepFailed(_failure(spec, "setup", exc, self.timings)) from None
+            self.timings["load_s"] = time.perf_counter() - self._load_started
+            raise StepFailed(_failure(self.spec, "setup", exc, self.timings)) from None
 
+    def _load(self) -> type:
+        """Load: the flow file's current text, executed as ``__main__``; its flow class."""
+        module = load_flow_module(self.spec.flow_file, self.spec.source)
+        cls = flow_class(module, self.spec.flow_class)
+        self.step_source_hash = _source_hash(getattr(cls, self.spec.step, None))
+        return cls
+
+    def _bind(self, cls: type) -> TaskCommand:
+        """Bind: the parents' artifact tables over the kernel's inputs, with the
+        overrides applied, and the ``spin-step`` command for this task."""
+        parents = [
+            ArtifactTable(p.pathspec, self.store, p.objects, p.info, origin=p.datastore)
+            for p in self.resolved.parents
+        ]
+        _apply_overrides(self.spec, parents)
+        self.parents = parents
+        return self._command(cls, parents)
+
+    def _run_step(self, cls: type, command: TaskCommand) -> tuple[Any, StepHooks]:
+        """Run: Metaflow's task runner with Spinlens's hooks; the flow object the
+        step ran on, and the hooks that watched it."""
+        spec, parents = self.spec, self.parents
         hooks = StepHooks(
             parents,
             register=(command.step, command.task_id) if command.persist else None,
@@ -293,7 +295,7 @@ class StepRun:
         if hooks.step_error is not None:  # a sys.exit in the step: the CLI returned its code
             raise StepFailed(self._step_failed(hooks, hooks.step_error, parents))
         if exit_code or hooks.task is None:
-            self.timings.setdefault("load_s", time.perf_counter() - started)
+            self.timings.setdefault("load_s", time.perf_counter() - self._load_started)
             raise StepFailed(
                 events.Failed(
                     spin_id=spec.spin_id,
@@ -303,8 +305,11 @@ class StepRun:
                 )
             )
         self.timings["step_s"] = hooks.step_s
-        flow = hooks.task.flow
+        return hooks.task.flow, hooks
 
+    def _outputs(self, flow: Any, hooks: StepHooks) -> tuple[Any, Any]:
+        """Outputs: compared, diffed, stored and reported; the step's transition
+        (next steps, foreach variable)."""
         outputs_started = time.perf_counter()
         sys.stdout.flush()
         sys.stderr.flush()
@@ -316,23 +321,28 @@ class StepRun:
             **hooks.attributes,
             **{n: v for n, v in persisted_attributes(flow).items() if n.startswith("_")},
         }
-        self.outputs = self._report(self._output_table(flow), attributes, parents)
+        self.outputs = self._report(self._output_table(flow), attributes, self.parents)
         self.timings["outputs_s"] = time.perf_counter() - outputs_started
+        return transition
+
+    def _record(self, command: TaskCommand, transition: tuple[Any, Any]) -> events.Finished:
+        """Record: the cards kept, the history record committed; the terminal event."""
         cards = self._cards(command)
         record_path = self._commit("ok", cards=cards) if self.writer else None
+        source_task = self.resolved.source_task
         removed = (
             tuple(
                 sorted(
                     name
-                    for name in self.resolved.source_task.objects
+                    for name in source_task.objects
                     if not name.startswith("_") and name not in self.outputs
                 )
             )
-            if self.resolved.source_task
+            if source_task
             else ()
         )
         return events.Finished(
-            spin_id=spec.spin_id,
+            spin_id=self.spec.spin_id,
             next_steps=self.next_steps,
             foreach=transition[1],
             timings=self.timings,

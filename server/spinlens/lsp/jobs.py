@@ -11,12 +11,14 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..engine.history import DEFAULT_KEEP, HISTORY_DIR, History
 from ..errors import SpinError
 from ..flow_analysis import analyze_file, analyze_source
-from ..session import SpinSession, new_spin_id
+from ..session import SpinSession
 from ..wire.events import Event, Failed, FailureKind, Finished
+from ..wire.ids import new_spin_id
 from .payloads import SpinArgs
 
 logger = logging.getLogger(__name__)
@@ -28,6 +30,10 @@ def _ignore(event: Event) -> None:
     pass
 
 
+def _nothing() -> None:
+    pass
+
+
 @dataclass(eq=False)
 class SpinJob:
     args: SpinArgs
@@ -36,20 +42,23 @@ class SpinJob:
     source_run: str | None  # the request's run, else the file's choice, else the default
     source: str | None  # the buffer's text; None runs the file on disk
     emit: EventSink = _ignore  # gets every event, in the worker thread
+    # Told of a cancel (from any thread), so a queued spin can leave the queue.
+    on_cancel: Callable[[], None] = _nothing
     history_dir: str | None = None
     history_keep: int = DEFAULT_KEEP
     debug: bool = False  # wait for a debugger (debugpy on 127.0.0.1, any free port)
     memory_limit_mb: int | None = None  # the step may allocate this much more; None: no limit
+    spin_id: str = field(default_factory=new_spin_id)  # the server's, from the request on
+    message_id: Any = None  # the JSON-RPC id of the request (for $/cancelRequest)
     cancelled: bool = False
     running: bool = False
     events: list[Event] = field(default_factory=list)
     _session: SpinSession | None = None
-    _cancel_sent: bool = False
 
     @property
-    def spin_id(self) -> str | None:
-        """The engine's id for this spin, once it has sent an event."""
-        return self.events[0].spin_id if self.events else None
+    def request_id(self) -> str | None:
+        """The client's id for this spin request, if it gave one."""
+        return self.args.request_id
 
     @property
     def terminal(self) -> Finished | Failed | None:
@@ -61,14 +70,16 @@ class SpinJob:
         if self.terminal is not None:
             return False
         self.cancelled = True
+        self.on_cancel()
         session = self._session
         if session is not None:
-            session.cancel()
+            # The session handles a cancel that comes before it sent the spin.
+            session.cancel(self.spin_id)
         return True
 
     def refuse(self, kind: FailureKind, error: str, code: str | None = None) -> Failed:
         """End the job without the engine (cancelled while queued, bad request)."""
-        failed = Failed(spin_id=new_spin_id(), kind=kind, error=error, code=code)
+        failed = Failed(spin_id=self.spin_id, kind=kind, error=error, code=code)
         self._on_event(failed)
         return failed
 
@@ -81,12 +92,9 @@ class SpinJob:
             if self.flow is None:  # here, not on the event loop: it may parse a big file
                 self.flow = resolve_flow(self.source, self.flow_file, self.args.step)
             session = open_session()
-            if self.flow is not None:
-                # One kernel per file serves every flow in it; the session's flow
-                # is only its default, set per spin under the file's lock.
-                session.flow = self.flow
-            _apply_history(session, self.history_dir, self.history_keep)
             self._session = session
+            if self.cancelled:  # cancel() came before it could see the session
+                session.cancel(self.spin_id)
             session.spin(
                 self.args.step,
                 run=self.source_run,
@@ -97,6 +105,9 @@ class SpinJob:
                 on_event=self._on_event,
                 debug_port=0 if self.debug else None,
                 memory_limit_mb=self.memory_limit_mb,
+                flow=self.flow,  # one kernel per file serves every flow in it
+                history=self._history(),
+                spin_id=self.spin_id,
             )
         except SpinError as exc:
             if self.terminal is None:
@@ -112,25 +123,16 @@ class SpinJob:
         assert terminal is not None
         return terminal
 
+    def _history(self) -> History | None:
+        """Where this spin is recorded: the current ``historySize`` and folder."""
+        if self.history_keep <= 0:
+            return None
+        folder = Path(self.history_dir or Path(self.flow_file).parent / HISTORY_DIR)
+        return History(folder, self.history_keep)
+
     def _on_event(self, event: Event) -> None:
         self.events.append(event)
-        if self.cancelled and not self._cancel_sent and self._session is not None:
-            # A cancel that came before the engine had a spin to cancel (kernel
-            # starting, request in flight): the spin exists once it has an event.
-            self._cancel_sent = True
-            self._session.cancel()
         self.emit(event)
-
-
-def _apply_history(session: SpinSession, root: str | None, keep: int) -> None:
-    """Follow the current ``historySize`` and history folder for this spin."""
-    folder = Path(root) if root else Path(session.flow_file).parent / HISTORY_DIR
-    if keep <= 0:
-        session.history = None
-    elif session.history is None or session.history.root != folder:
-        session.history = History(folder, keep)
-    else:
-        session.history.keep = keep
 
 
 def resolve_flow(text: str | None, path: str, step: str | None) -> str | None:

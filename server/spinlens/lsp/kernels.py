@@ -36,11 +36,9 @@ class FlowKernel:
                 self.session = SpinSession(self.flow_file)
             return self.session
 
-    def cancel(self, spin_id: str | None = None) -> bool:
-        """Cancel the running spin and every queued one (or only spin ``spin_id``);
-        True if there was any."""
-        jobs = [job for job in list(self.jobs) if spin_id is None or job.spin_id == spin_id]
-        return any([job.cancel() for job in jobs])
+    def cancel(self) -> bool:
+        """Cancel the running spin and every queued one; True if there was any."""
+        return any([job.cancel() for job in list(self.jobs)])
 
     def close(self) -> None:
         """Stop the kernel (blocking: it waits for the process to end)."""
@@ -70,6 +68,24 @@ class Kernels:
 
     def all(self) -> list[FlowKernel]:
         return list(self._by_path.values())
+
+    def find(
+        self,
+        request_id: str | None = None,
+        spin_id: str | None = None,
+        message_id: object = None,
+    ) -> SpinJob | None:
+        """The queued or running spin with that client request id, spin id or
+        JSON-RPC message id (whichever are given), in any file."""
+        for kernel in self.all():
+            for job in list(kernel.jobs):
+                if (
+                    (request_id is not None and job.request_id == request_id)
+                    or (spin_id is not None and job.spin_id == spin_id)
+                    or (message_id is not None and job.message_id == message_id)
+                ):
+                    return job
+        return None
 
     def cancel_all(self) -> None:
         for kernel in self.all():

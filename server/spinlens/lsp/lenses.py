@@ -6,11 +6,9 @@ date cheaply while the user types), so they follow unsaved edits.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from lsprotocol import types
 
-from .outcomes import SpinOutcome
+from .outcomes import OutcomeLookup
 from .step_index import StepIndex
 
 SPIN_TITLE = "▶ Spin this step"
@@ -18,8 +16,6 @@ DEBUG_TITLE = "Debug this step"
 SPIN_COMMAND = "spinlens.spinStep"
 DEBUG_COMMAND = "spinlens.debugStep"
 RESULTS_COMMAND = "spinlens.showResults"
-
-OutcomeLookup = Callable[[str, str], SpinOutcome | None]  # (flow, step) -> last outcome
 
 
 def is_python(uri: str, language_id: str | None) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..wire.events import Artifact, Event, Failed, Finished
@@ -17,7 +17,7 @@ class SpinOutcome:
     flow: str | None
     step: str
     ended: float  # unix seconds
-    status: str  # "ok" or "failed"
+    status: str  # "ok" or "failed" (a cancelled spin is failed, kind "cancelled")
     changed: int = 0  # artifacts new or changed against the source run's outputs
     artifacts: int = 0
     error: str | None = None
@@ -70,6 +70,39 @@ class SpinOutcome:
             )
         error = shorten(self.error or "", limit=300)
         return f"{name}: failed ({self.kind}){took}: {error} (spin {self.spin_id})"
+
+
+OutcomeLookup = Callable[[str, str], SpinOutcome | None]  # (flow, step) -> last outcome
+
+
+class Outcomes:
+    """The last spin of each (flow file, flow, step), by the file's absolute path;
+    a file's outcomes go when its document closes."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[tuple[str, str | None, str], SpinOutcome] = {}
+
+    def record(self, flow_file: str, outcome: SpinOutcome) -> None:
+        self._by_key[(flow_file, outcome.flow, outcome.step)] = outcome
+
+    def lookup(self, flow_file: str) -> OutcomeLookup:
+        def last(flow: str, step: str) -> SpinOutcome | None:
+            # A spin whose flow could not be told (the text did not parse) is keyed
+            # without one; show whichever of the two is newer.
+            found = [
+                self._by_key.get((flow_file, flow, step)),
+                self._by_key.get((flow_file, None, step)),
+            ]
+            return max((o for o in found if o is not None), key=lambda o: o.ended, default=None)
+
+        return last
+
+    def forget(self, flow_file: str) -> None:
+        for key in [key for key in self._by_key if key[0] == flow_file]:
+            del self._by_key[key]
+
+    def __len__(self) -> int:
+        return len(self._by_key)
 
 
 def format_ago(seconds: float) -> str:

@@ -1,16 +1,52 @@
-"""Arguments and results of the server commands (docs/protocol.md, "Language server")."""
+"""Arguments and results of the server commands, and the params of its notification
+(docs/protocol.md, "Language server"; mirrored by extension/src/protocol.ts).
+
+Fields are snake_case here and camelCase on the wire (``request_id`` is
+``requestId``); a field whose metadata says ``optional`` may be absent on the
+wire (an argument the client may leave out, a result field sent only when set).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pygls.exceptions import JsonRpcInvalidParams
 
+OPTIONAL = {"optional": True}
+
 
 def invalid(message: str) -> JsonRpcInvalidParams:
     return JsonRpcInvalidParams(message)
+
+
+def wire_name(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def wire_fields(cls: type) -> list[str]:
+    """The wire names of a payload class, optional ones marked with ``?``."""
+    return [
+        wire_name(f.name) + ("?" if f.metadata.get("optional") else "")
+        for f in dataclasses.fields(cls)
+    ]
+
+
+def to_wire(payload: object) -> Any:
+    """A payload (or a list of them) as JSON-ready data; optional fields that are
+    None are left out."""
+    if dataclasses.is_dataclass(payload) and not isinstance(payload, type):
+        return {
+            wire_name(f.name): to_wire(getattr(payload, f.name))
+            for f in dataclasses.fields(payload)
+            if not (f.metadata.get("optional") and getattr(payload, f.name) is None)
+        }
+    if isinstance(payload, (list, tuple)):
+        return [to_wire(item) for item in payload]
+    return payload
 
 
 def _object(command: str, arguments: Sequence[Any]) -> Mapping[str, Any]:
@@ -36,45 +72,69 @@ def _optional(command: str, data: Mapping[str, Any], name: str) -> str | None:
     return _required(command, data, name)
 
 
+# -- arguments ------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class UriArgs:
-    """``{uri}`` (cancel, listRuns, restartKernel); ``flow`` is optional."""
+    """``{uri}`` (restartKernel, listSteps)."""
 
     uri: str
-    flow: str | None = None
 
     @staticmethod
     def parse(command: str, arguments: Sequence[Any]) -> UriArgs:
-        data = _object(command, arguments)
-        return UriArgs(uri=_required(command, data, "uri"), flow=_optional(command, data, "flow"))
+        return UriArgs(uri=_required(command, _object(command, arguments), "uri"))
 
 
 @dataclass(frozen=True)
-class CancelArgs:
-    """``{uri, spinId?}``: without ``spinId``, every spin of the file."""
+class ListRunsArgs:
+    """``{uri, flow?}``."""
 
     uri: str
-    spin_id: str | None = None
+    flow: str | None = field(default=None, metadata=OPTIONAL)
 
     @staticmethod
-    def parse(command: str, arguments: Sequence[Any]) -> CancelArgs:
+    def parse(command: str, arguments: Sequence[Any]) -> ListRunsArgs:
         data = _object(command, arguments)
-        return CancelArgs(
-            uri=_required(command, data, "uri"), spin_id=_optional(command, data, "spinId")
+        return ListRunsArgs(
+            uri=_required(command, data, "uri"), flow=_optional(command, data, "flow")
         )
 
 
 @dataclass(frozen=True)
+class CancelArgs:
+    """``{uri?, requestId?, spinId?}``: with an id, exactly that spin (queued or
+    running, in any file); with neither, every spin of ``uri``'s file."""
+
+    uri: str | None = field(default=None, metadata=OPTIONAL)
+    request_id: str | None = field(default=None, metadata=OPTIONAL)
+    spin_id: str | None = field(default=None, metadata=OPTIONAL)
+
+    @staticmethod
+    def parse(command: str, arguments: Sequence[Any]) -> CancelArgs:
+        data = _object(command, arguments)
+        args = CancelArgs(
+            uri=_optional(command, data, "uri"),
+            request_id=_optional(command, data, "requestId"),
+            spin_id=_optional(command, data, "spinId"),
+        )
+        if args.uri is None and args.request_id is None and args.spin_id is None:
+            raise invalid(f"{command}: give 'requestId' or 'spinId', or 'uri' for all its spins")
+        return args
+
+
+@dataclass(frozen=True)
 class SpinArgs:
-    """``{uri, step, flow?, run?, index?, task?, overrides?}``."""
+    """``{uri, step, requestId?, flow?, run?, index?, task?, overrides?}``."""
 
     uri: str
     step: str
-    flow: str | None = None
-    run: str | None = None
-    index: int | None = None
-    task: str | None = None
-    overrides: dict[str, str] = field(default_factory=dict)
+    request_id: str | None = field(default=None, metadata=OPTIONAL)  # the client's, echoed
+    flow: str | None = field(default=None, metadata=OPTIONAL)
+    run: str | None = field(default=None, metadata=OPTIONAL)
+    index: int | None = field(default=None, metadata=OPTIONAL)
+    task: str | None = field(default=None, metadata=OPTIONAL)
+    overrides: dict[str, str] = field(default_factory=dict, metadata=OPTIONAL)
 
     @staticmethod
     def parse(command: str, arguments: Sequence[Any]) -> SpinArgs:
@@ -92,6 +152,7 @@ class SpinArgs:
         return SpinArgs(
             uri=uri,
             step=step,
+            request_id=_optional(command, data, "requestId"),
             flow=_optional(command, data, "flow"),
             run=_optional(command, data, "run"),
             index=index,
@@ -116,28 +177,73 @@ class SourceRunArgs:
         return SourceRunArgs(uri=uri, run_id=_optional(command, data, "runId"))
 
 
+# -- results --------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class SpinReply:
-    """The result of ``spinlens.server.spin``."""
+    """The result of ``spinlens.server.spin`` and ``spinlens.server.debug``."""
 
     spin_id: str
-    status: str  # "ok" or "failed"
-    error: str | None = None
+    status: str  # "ok", "failed" or "cancelled"
+    error: str | None = field(default=None, metadata=OPTIONAL)
 
-    def to_dict(self) -> dict[str, Any]:
-        reply: dict[str, Any] = {"spinId": self.spin_id, "status": self.status}
-        if self.error is not None:
-            reply["error"] = self.error
-        return reply
+
+@dataclass(frozen=True)
+class CancelReply:
+    cancelled: bool  # False: no such spin, or it had ended
 
 
 @dataclass(frozen=True)
 class RunInfo:
-    """One entry of ``spinlens.server.listRuns``."""
+    """One run of ``spinlens.server.listRuns``."""
 
     run_id: str
     status: str  # "ok", "failed" or "running"
     created: float  # unix seconds
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"runId": self.run_id, "status": self.status, "created": self.created}
+
+@dataclass(frozen=True)
+class RunsReply:
+    runs: list[RunInfo]  # newest first
+    chosen: str | None  # the file's setSourceRun choice; None: none
+    default_run: str | None  # the defaultSourceRun setting
+
+
+@dataclass(frozen=True)
+class SourceRunReply:
+    run_id: str | None
+
+
+@dataclass(frozen=True)
+class RestartReply:
+    restarted: bool
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    """One ``@step`` written in a document; 0-based lines, as LSP counts them."""
+
+    flow: str
+    name: str
+    line: int  # the first decorator's (where the lenses are)
+    def_line: int
+    end_line: int  # the body's last
+
+
+@dataclass(frozen=True)
+class StepsReply:
+    steps: list[StepInfo]  # in line order; empty when the text does not parse
+    error: str | None  # why there are none (a syntax error), else None
+
+
+# -- notifications ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventParams:
+    """``spinlens/event``: one spin event, for the document and request it belongs to."""
+
+    uri: str
+    request_id: str | None  # the spin request's requestId; None if it gave none
+    event: dict[str, Any]  # wire.events.to_dict of the event

@@ -9,11 +9,8 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import wait as wait_futures
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -22,24 +19,26 @@ from pygls.uris import to_fs_path
 from .. import __version__
 from ..engine.metaflow_env import ensure_user
 from . import commands
-from .jobs import SpinJob
 from .kernels import Kernels
 from .lenses import code_lenses, is_python
-from .outcomes import SpinOutcome
-from .payloads import invalid
+from .methods import CANCEL, DEBUG, LIST_RUNS, LIST_STEPS, RESTART_KERNEL, SET_SOURCE_RUN, SPIN
+from .outcomes import Outcomes, SpinOutcome
+from .payloads import invalid, to_wire
 from .protocol import SpinlensProtocol
 from .settings import SECTION, Settings, has_settings
-from .step_index import StepIndex, update_index
+from .source_runs import SourceRuns
+from .step_index import StepIndexes
+from .workers import Workers
 
 logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 CLOSE_WAIT_S = 5.0  # how long a stopping server lets cancelled spins wind down
 
 
 class SpinlensServer(LanguageServer):
-    """State shared by the handlers: settings, kernels, chosen runs, last outcomes."""
+    """The handlers' shared state, each part with one owner: settings, the kernels
+    (and the spins queued on them), chosen source runs, last outcomes, documents'
+    step indexes, and the threads."""
 
     def __init__(self) -> None:
         super().__init__(
@@ -50,60 +49,31 @@ class SpinlensServer(LanguageServer):
         )
         self.settings = Settings()
         self.kernels = Kernels()
-        self.source_runs: dict[str, str] = {}  # flow file -> run chosen with setSourceRun
-        self.outcomes: dict[tuple[str, str | None, str], SpinOutcome] = {}  # (uri, flow, step)
-        self.step_indexes: dict[str, StepIndex] = {}  # uri -> steps of the last text seen
-        self.spin_requests: dict[Any, SpinJob] = {}  # JSON-RPC id -> the spin it asked for
-        self.spin_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="spinlens-spin")
-        self.loop: asyncio.AbstractEventLoop | None = None
+        self.source_runs = SourceRuns()
+        self.outcomes = Outcomes()
+        self.step_indexes = StepIndexes()
+        self.workers = Workers()
         self.shutdown_requested = False
-        self._workers: set[Future[Any]] = set()  # blocking engine calls in flight
         self._closed = False
         self._close_lock = threading.Lock()
 
-    # -- threads ----------------------------------------------------------------
-    def in_loop(self, fn: Callable[..., object], *args: Any) -> None:
-        """Call ``fn`` on the event loop: pygls' writer and request table are not
-        thread-safe, and worker threads produce the spin events."""
-        loop = self.loop
-        if loop is None:
-            return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            fn(*args)
-            return
-        try:
-            loop.call_soon_threadsafe(fn, *args)
-        except RuntimeError:  # the loop has closed: the client is gone
-            pass
-
     def log(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
         """window/logMessage, from any thread (never stdout: it is the LSP channel)."""
-        self.in_loop(self.window_log_message, types.LogMessageParams(type=kind, message=message))
-
-    def in_worker(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
-        """Run a blocking engine call in the spin pool; awaitable, and tracked so
-        that stopping the server can wait for it."""
-        future = self.spin_pool.submit(fn, *args)
-        self._workers.add(future)
-        future.add_done_callback(self._workers.discard)
-        return asyncio.wrap_future(future)
+        params = types.LogMessageParams(type=kind, message=message)
+        self.workers.in_loop(self.window_log_message, params)
 
     def request_cancelled(self, msg_id: Any) -> None:
         """``$/cancelRequest`` (on the event loop): cancel the spin that request made."""
-        job = self.spin_requests.get(msg_id)
+        job = self.kernels.find(message_id=msg_id)
         if job is not None:
             job.cancel()
 
     # -- documents --------------------------------------------------------------
     def flow_path(self, uri: str) -> str:
-        path = to_fs_path(uri) if uri.startswith("file:") else None
-        if not path:
+        path = file_path(uri)
+        if path is None:
             raise invalid(f"{uri} is not a file: only files on disk can be spun")
-        return str(Path(path).resolve())
+        return path
 
     def open_text(self, uri: str) -> str | None:
         """The buffer's text if the client opened the document, else None (read the file)."""
@@ -119,23 +89,15 @@ class SpinlensServer(LanguageServer):
                 return str(Path(root).resolve() / ".spinlens")
         return None
 
-    # -- outcomes ---------------------------------------------------------------
-    def record_outcome(self, uri: str, outcome: SpinOutcome) -> None:
-        self.outcomes[(uri, outcome.flow, outcome.step)] = outcome
+    # -- after a spin -------------------------------------------------------------
+    def spun(self, flow_file: str, outcome: SpinOutcome) -> None:
+        """Keep the spin's outcome for its lens, log it, and ask for fresh lenses."""
+        self.outcomes.record(flow_file, outcome)
         failed = outcome.status != "ok" and outcome.kind != "cancelled"
         self.log(outcome.summary(), types.MessageType.Error if failed else types.MessageType.Info)
         workspace = self.client_capabilities.workspace
         if workspace and workspace.code_lens and workspace.code_lens.refresh_support:
             self.workspace_code_lens_refresh(None)
-
-    def outcome_lookup(self, uri: str) -> Callable[[str, str], SpinOutcome | None]:
-        def lookup(flow: str, step: str) -> SpinOutcome | None:
-            # A spin whose flow could not be told (the text did not parse) is keyed
-            # without one; show whichever of the two is newer.
-            found = [self.outcomes.get((uri, flow, step)), self.outcomes.get((uri, None, step))]
-            return max((o for o in found if o is not None), key=lambda o: o.ended, default=None)
-
-        return lookup
 
     # -- stopping ---------------------------------------------------------------
     def close_kernels(self, wait_s: float = CLOSE_WAIT_S) -> None:
@@ -145,11 +107,9 @@ class SpinlensServer(LanguageServer):
                 return
             self._closed = True
         self.kernels.cancel_all()
-        running = [future for future in self._workers if not future.done()]
-        if running:
-            wait_futures(running, timeout=wait_s)
+        self.workers.wait(wait_s)
         self.kernels.close_all()
-        self.spin_pool.shutdown(wait=False, cancel_futures=True)
+        self.workers.shutdown()
 
     def shutdown(self) -> None:
         """pygls' end of the stdio loop (stdin EOF, exit, a signal): stop the kernels.
@@ -164,12 +124,18 @@ class SpinlensServer(LanguageServer):
             self._thread_pool.shutdown(wait=False, cancel_futures=True)
 
 
+def file_path(uri: str) -> str | None:
+    """The absolute path of a ``file:`` URI, else None."""
+    path = to_fs_path(uri) if uri.startswith("file:") else None
+    return str(Path(path).resolve()) if path else None
+
+
 def build_server() -> SpinlensServer:
     server = SpinlensServer()
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: SpinlensServer, params: types.InitializeParams) -> None:
-        ls.loop = asyncio.get_running_loop()
+        ls.workers.loop = asyncio.get_running_loop()
         ls.settings = ls.settings.updated(params.initialization_options)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -199,13 +165,18 @@ def build_server() -> SpinlensServer:
         document = ls.workspace.get_text_document(uri)
         if not is_python(uri, document.language_id):
             return []
-        index = update_index(ls.step_indexes.get(uri), document.source, document.path or uri)
-        ls.step_indexes[uri] = index
-        return code_lenses(uri, index, ls.outcome_lookup(uri), time.time())
+        index = ls.step_indexes.index(uri, document.source, document.path or uri)
+        path = file_path(uri)
+        outcome = ls.outcomes.lookup(path) if path is not None else lambda flow, step: None
+        return code_lenses(uri, index, outcome, time.time())
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: SpinlensServer, params: types.DidCloseTextDocumentParams) -> None:
-        ls.step_indexes.pop(params.text_document.uri, None)
+        uri = params.text_document.uri
+        ls.step_indexes.forget(uri)
+        path = file_path(uri)
+        if path is not None:
+            ls.outcomes.forget(path)
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: SpinlensServer, params: None) -> None:
@@ -216,29 +187,35 @@ def build_server() -> SpinlensServer:
     def exit_(ls: SpinlensServer, params: None) -> None:
         ls.close_kernels()
 
-    @server.command(commands.SPIN)
+    # Results go out through to_wire: pygls would serialize a dataclass by its
+    # Python field names, not the protocol's camelCase ones.
+    @server.command(SPIN)
     async def spin(ls: SpinlensServer, *arguments: Any) -> Any:
-        return await commands.spin(ls, arguments)
+        return to_wire(await commands.spin(ls, arguments))
 
-    @server.command(commands.DEBUG)
+    @server.command(DEBUG)
     async def debug(ls: SpinlensServer, *arguments: Any) -> Any:
-        return await commands.spin(ls, arguments, debug=True)
+        return to_wire(await commands.spin(ls, arguments, debug=True))
 
-    @server.command(commands.CANCEL)
+    @server.command(CANCEL)
     def cancel(ls: SpinlensServer, *arguments: Any) -> Any:
-        return commands.cancel(ls, arguments)
+        return to_wire(commands.cancel(ls, arguments))
 
-    @server.command(commands.LIST_RUNS)
+    @server.command(LIST_RUNS)
     async def list_runs(ls: SpinlensServer, *arguments: Any) -> Any:
-        return await commands.list_flow_runs(ls, arguments)
+        return to_wire(await commands.list_flow_runs(ls, arguments))
 
-    @server.command(commands.SET_SOURCE_RUN)
+    @server.command(SET_SOURCE_RUN)
     def set_source_run(ls: SpinlensServer, *arguments: Any) -> Any:
-        return commands.set_source_run(ls, arguments)
+        return to_wire(commands.set_source_run(ls, arguments))
 
-    @server.command(commands.RESTART_KERNEL)
+    @server.command(RESTART_KERNEL)
     async def restart_kernel(ls: SpinlensServer, *arguments: Any) -> Any:
-        return await commands.restart_kernel(ls, arguments)
+        return to_wire(await commands.restart_kernel(ls, arguments))
+
+    @server.command(LIST_STEPS)
+    def list_steps(ls: SpinlensServer, *arguments: Any) -> Any:
+        return to_wire(commands.list_steps(ls, arguments))
 
     return server
 

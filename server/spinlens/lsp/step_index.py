@@ -51,6 +51,7 @@ class StepIndex:
     lines: tuple[str, ...]  # text.split("\n"): numbered as the parser numbers lines
     steps: tuple[IndexedStep, ...] | None  # None: syntax error (no lenses)
     base: StepIndex | None = None  # the last index with steps (itself if it has them)
+    error: str | None = None  # why ``steps`` is None
 
     @property
     def last_good(self) -> StepIndex | None:
@@ -73,7 +74,7 @@ def full_index(text: str, filename: str) -> StepIndex:
     """
     analysis = analyze_source(text, filename)
     if analysis.error is not None:
-        return StepIndex(text, _lines(text), None)
+        return StepIndex(text, _lines(text), None, error=f"syntax error at {analysis.error}")
     default = analysis.flow().name if analysis.flows else None
     flows = sorted(analysis.flows, key=lambda flow: flow.name != default)  # stable
     steps: dict[tuple[int, str], IndexedStep] = {}
@@ -161,3 +162,19 @@ def _one_method(snippet: str, name: str) -> int | None:
     if len(body) != 1 or not isinstance(body[0], _FUNCTION_DEFS) or body[0].name != name:
         return None
     return body[0].end_lineno
+
+
+class StepIndexes:
+    """Each open document's index, by URI, kept from one text to the next."""
+
+    def __init__(self) -> None:
+        self._by_uri: dict[str, StepIndex] = {}
+
+    def index(self, uri: str, text: str, filename: str) -> StepIndex:
+        """The index of ``text``, the document's current text (updated from its last)."""
+        index = update_index(self._by_uri.get(uri), text, filename)
+        self._by_uri[uri] = index
+        return index
+
+    def forget(self, uri: str) -> None:
+        self._by_uri.pop(uri, None)
