@@ -7,12 +7,17 @@ import { parseHostMessage } from './hostMessages';
 import { createLog } from './log';
 import { createOutcome } from './outcome';
 import type { Post, SpinState } from './state';
+import type { ViewStateStore } from './viewState';
 
-export function createPanel(root: HTMLElement, post: Post): { handleMessage(message: unknown): void } {
+export function createPanel(
+  root: HTMLElement,
+  post: Post,
+  view: ViewStateStore,
+): { handleMessage(message: unknown): void } {
   const state: SpinState = { uri: undefined, step: undefined, status: 'idle', startedAt: undefined, terminal: undefined };
   const header = createHeader(state, post);
   const log = createLog();
-  const artifacts = createArtifacts(state);
+  const artifacts = createArtifacts(state, view);
   const outcome = createOutcome(post);
   const emptyEl = el(
     'div',
@@ -54,6 +59,7 @@ export function createPanel(root: HTMLElement, post: Post): { handleMessage(mess
       case 'started':
         state.step = e.step;
         header.onStarted(e);
+        artifacts.setStep(`${e.flow}.${e.step}`);
         break;
       case 'log':
         log.onLog(e);

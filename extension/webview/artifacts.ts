@@ -1,57 +1,52 @@
 /**
  * The artifact tables: one row per artifact with its status against the chosen
- * comparison, expanding to its diff; the step's own artifacts, then Metaflow's
- * internal ones (on request); what a failed step assigned, under its own heading.
+ * comparison, expanding to its diff. Rows sit in groups (the step's own, then
+ * Metaflow's under a heading that opens and closes), each in a stable order
+ * (rowOrder.ts). What a failed step assigned has a table of its own. The
+ * comparison is picked per step and remembered with the panel's state.
  */
-import type { ArtifactEvent, ArtifactStatus, Comparison } from '../src/protocol';
-import { append, clear, el } from './dom';
-import { renderDiff } from './diff';
+import type { ArtifactEvent, Comparison } from '../src/protocol';
+import { type ArtifactRow, BASELINE, createRow, renderRow, statusOf } from './artifactRow';
+import { clear, el } from './dom';
+import { GROUPS, type Group, type GroupId, compareRows, groupOf } from './rowOrder';
 import type { SpinState } from './state';
-import { fact, formatSize, isObject, plural, shortType } from './values';
+import { plural } from './values';
+import { COMPARISONS, DEFAULT_COMPARISON, type ViewStateStore } from './viewState';
 
-/** The comparisons in the order the picker lists them, with what they compare against. */
-const COMPARISONS: readonly Comparison[] = ['source', 'inputs', 'previous'];
-const BASELINE: Readonly<Record<Comparison, string>> = {
-  source: 'source run',
-  inputs: 'inputs',
-  previous: 'previous spin',
-};
-
-type Shown = ArtifactStatus | 'none';
-
-interface Row {
-  event: ArtifactEvent;
-  row: HTMLTableRowElement;
-  badge: HTMLSpanElement;
-  toggle: HTMLButtonElement;
-  summaryCell: HTMLTableCellElement;
-  detailRow: HTMLTableRowElement;
-  detailCell: HTMLTableCellElement;
-  expanded: boolean;
+interface GroupRows {
+  group: Group;
+  /** The group's heading (hidden while it has no rows); none for an unlabelled group. */
+  head: HTMLTableSectionElement | null;
+  toggle: HTMLButtonElement | null;
+  rows: HTMLTableSectionElement;
 }
 
-function statusOf(e: ArtifactEvent, comparison: Comparison): Shown {
-  const value = e[`vs_${comparison}`];
-  return value === 'new' || value === 'changed' || value === 'unchanged' ? value : 'none';
+interface Table {
+  table: HTMLTableElement;
+  groups: ReadonlyMap<GroupId, GroupRows>;
 }
 
-/** The step's rows, then Metaflow's internal ones (shown only on request). */
-function artifactTable(testid: string, rowsTestid: string) {
-  const rows = el('tbody', { testid: rowsTestid });
-  const internalRows = el('tbody', { className: 'internal', testid: 'internal-rows', hidden: true });
+function groupRows(group: Group, stepTestid: string, onToggle: (group: Group) => void): GroupRows {
+  const testid = group.id === 'step' ? stepTestid : `${group.id}-rows`;
+  const rows = el('tbody', { className: `rows group-${group.id}`, testid, data: { group: group.id } });
+  if (group.label === null) return { group, head: null, toggle: null, rows };
+  const toggle = group.collapsible
+    ? el('button', { className: 'group-toggle', type: 'button', testid: `${group.id}-toggle`, 'aria-expanded': 'false' })
+    : null;
+  if (toggle) toggle.addEventListener('click', () => onToggle(group));
+  const label = toggle ?? el('span', { className: 'group-label' });
+  const head = el(
+    'tbody',
+    { className: 'group-head', testid: 'group-head', data: { group: group.id }, hidden: true },
+    el('tr', {}, el('th', { colspan: '6' }, label)),
+  );
+  return { group, head, toggle, rows };
+}
+
+function artifactTable(testid: string, stepTestid: string, onToggle: (group: Group) => void): Table {
   const table = el(
     'table',
     { className: 'artifacts', testid },
-    el(
-      'colgroup',
-      {},
-      el('col', { className: 'col-toggle' }),
-      el('col', { className: 'col-name' }),
-      el('col', { className: 'col-type' }),
-      el('col', { className: 'col-size' }),
-      el('col', { className: 'col-status' }),
-      el('col', { className: 'col-value' }),
-    ),
     el(
       'thead',
       {},
@@ -66,26 +61,37 @@ function artifactTable(testid: string, rowsTestid: string) {
         el('th', {}, 'value'),
       ),
     ),
-    rows,
-    internalRows,
   );
-  return { table, rows, internalRows };
+  const groups = new Map<GroupId, GroupRows>();
+  for (const group of GROUPS) {
+    const g = groupRows(group, stepTestid, onToggle);
+    if (g.head) table.appendChild(g.head);
+    table.appendChild(g.rows);
+    groups.set(group.id, g);
+  }
+  return { table, groups };
 }
 
-export function createArtifacts(state: SpinState) {
-  let comparison: Comparison = 'source';
+export function createArtifacts(state: SpinState, view: ViewStateStore) {
+  let comparison: Comparison = DEFAULT_COMPARISON;
+  /** `Flow.step` of the spin on display, once its `started` said which. */
+  let stepKey: string | undefined;
+  /** The reader picked a comparison before the spin said its step: it is that step's. */
+  let pickedEarly = false;
   let diffRows = 20;
-  // Kept across spins: whoever wants Metaflow's internal artifacts wants them every time.
-  let showInternal = false;
-  let entries = new Map<string, Row>();
+  let entries = new Map<string, ArtifactRow>();
 
   const select = el('select', { testid: 'comparison', 'aria-label': 'Compare with' });
   for (const value of COMPARISONS) select.appendChild(el('option', { value }, BASELINE[value]));
   select.value = comparison;
   const countEl = el('span', { className: 'count muted', testid: 'artifact-count' });
-  const results = artifactTable('artifacts', 'artifact-rows');
+  const onToggle = (group: Group): void => {
+    view.setOpen(group.id, !view.isOpen(group.id));
+    layout();
+  };
+  const results = artifactTable('artifacts', 'artifact-rows', onToggle);
   const noArtifactsEl = el('div', { className: 'muted', testid: 'no-artifacts', hidden: true }, 'No artifacts.');
-  const partial = artifactTable('partial-artifacts', 'partial-rows');
+  const partial = artifactTable('partial-artifacts', 'partial-rows', onToggle);
   const partialEl = el(
     'div',
     { className: 'partial', testid: 'partial', hidden: true },
@@ -93,13 +99,6 @@ export function createArtifacts(state: SpinState) {
     el('div', { className: 'note' }, 'The step raised after assigning these: how far it got, not its result.'),
     partial.table,
   );
-  const internalToggle = el('button', {
-    className: 'link-button',
-    testid: 'internal-toggle',
-    type: 'button',
-    'aria-pressed': 'false',
-    hidden: true,
-  });
   const element = el(
     'section',
     { className: 'artifacts-section' },
@@ -113,97 +112,89 @@ export function createArtifacts(state: SpinState) {
     results.table,
     noArtifactsEl,
     partialEl,
-    internalToggle,
   );
 
   select.addEventListener('change', () => {
     const chosen = COMPARISONS.find((c) => c === select.value);
-    if (chosen) comparison = chosen;
-    for (const entry of entries.values()) updateRow(entry);
-  });
-  internalToggle.addEventListener('click', () => {
-    showInternal = !showInternal;
-    layout();
+    if (!chosen) return;
+    comparison = chosen;
+    if (stepKey !== undefined) view.setComparison(stepKey, chosen);
+    else pickedEarly = true;
+    redraw();
   });
 
-  function count(isPartial: boolean, isInternal: boolean): number {
-    let n = 0;
-    for (const { event: e } of entries.values()) {
-      if (Boolean(e.partial) === isPartial && Boolean(e.internal) === isInternal) n++;
+  const tableOf = (e: ArtifactEvent): Table => (e.partial ? partial : results);
+  const rowsOf = (e: ArtifactEvent): HTMLTableSectionElement => {
+    const g = tableOf(e).groups.get(groupOf(e));
+    if (!g) throw new Error(`no row group ${groupOf(e)}`);
+    return g.rows;
+  };
+  const sortKey = (entry: ArtifactRow) => ({ name: entry.name, status: statusOf(entry.event, comparison) });
+
+  /** Puts the row (and its detail) where it sorts among the rows of its group. */
+  function place(entry: ArtifactRow): void {
+    const tbody = rowsOf(entry.event);
+    const key = sortKey(entry);
+    let before: Node | null = null;
+    for (const tr of Array.from(tbody.querySelectorAll<HTMLTableRowElement>(':scope > tr.artifact'))) {
+      const other = entries.get(tr.dataset.name ?? '');
+      if (other && other !== entry && compareRows(key, sortKey(other)) < 0) {
+        before = tr;
+        break;
+      }
     }
-    return n;
+    tbody.insertBefore(entry.row, before);
+    tbody.insertBefore(entry.detailRow, before);
   }
 
-  /** Counts, tables and notes for the artifacts so far and the internal toggle. */
+  /** Every row drawn for the comparison, and in its place (statuses, and so the order, may have changed). */
+  function redraw(): void {
+    const sorted = Array.from(entries.values()).sort((a, b) => compareRows(sortKey(a), sortKey(b)));
+    for (const entry of sorted) {
+      renderRow(entry, comparison, diffRows);
+      const tbody = rowsOf(entry.event);
+      tbody.appendChild(entry.row);
+      tbody.appendChild(entry.detailRow);
+    }
+    layout();
+  }
+
+  function rowCount(table: Table, group: GroupId): number {
+    const g = table.groups.get(group);
+    return g ? g.rows.querySelectorAll(':scope > tr.artifact').length : 0;
+  }
+
+  /** Rows of `table` outside collapsible groups: the step's own artifacts. */
+  function ownCount(table: Table): number {
+    return GROUPS.filter((g) => !g.collapsible).reduce((n, g) => n + rowCount(table, g.id), 0);
+  }
+
+  /** Headings, open groups, counts, and which tables and notes show. */
   function layout(): void {
-    const own = count(false, false);
-    const ownPartial = count(true, false);
-    const internal = count(false, true);
-    const internalPartial = count(true, true);
+    for (const table of [results, partial]) {
+      for (const g of table.groups.values()) {
+        const n = rowCount(table, g.group.id);
+        const open = !g.group.collapsible || view.isOpen(g.group.id);
+        g.rows.hidden = !open;
+        if (g.head) g.head.hidden = n === 0;
+        if (g.toggle) {
+          g.toggle.textContent = `${open ? '▾' : '▸'} ${g.group.label} (${n})`;
+          g.toggle.setAttribute('aria-expanded', String(open));
+        } else if (g.head) {
+          g.head.querySelector('.group-label')?.replaceChildren(`${g.group.label} (${n})`);
+        }
+      }
+    }
+    const own = ownCount(results);
+    const ownPartial = ownCount(partial);
+    const any = (table: Table): boolean => GROUPS.some((g) => rowCount(table, g.id) > 0);
     countEl.textContent = own ? plural(own, 'artifact') : '';
-    internalToggle.hidden = internal + internalPartial === 0;
-    internalToggle.textContent = `${showInternal ? 'hide' : 'show'} Metaflow's internal artifacts (${internal + internalPartial})`;
-    internalToggle.setAttribute('aria-pressed', String(showInternal));
-    results.internalRows.hidden = !showInternal;
-    partial.internalRows.hidden = !showInternal;
-    const shows = (mine: number, theirs: number): boolean => mine > 0 || (showInternal && theirs > 0);
     // While the spin runs the table stays, so the first rows do not move the page;
     // a spin that ended without any says so instead of showing an empty table.
     const ended = state.terminal !== undefined;
-    results.table.hidden = ended && !shows(own, internal);
+    results.table.hidden = ended && !any(results);
     noArtifactsEl.hidden = !ended || own + ownPartial > 0;
-    partialEl.hidden = !shows(ownPartial, internalPartial);
-  }
-
-  function updateRow(entry: Row): void {
-    const e = entry.event;
-    const status = statusOf(e, comparison);
-    entry.row.setAttribute('data-status', status);
-    entry.badge.className = `badge status-${status}`;
-    entry.badge.setAttribute('data-status', status);
-    entry.badge.textContent = status === 'none' ? '—' : status;
-    clear(entry.summaryCell);
-    append(entry.summaryCell, String(e.summary));
-    if (e.error) {
-      entry.summaryCell.appendChild(el('span', { className: 'artifact-error', testid: 'artifact-error' }, ` ⚠ ${e.error}`));
-    }
-    entry.toggle.textContent = entry.expanded ? '▾' : '▸';
-    entry.toggle.setAttribute('aria-expanded', String(entry.expanded));
-    entry.detailRow.hidden = !entry.expanded;
-    clear(entry.detailCell);
-    if (entry.expanded) entry.detailCell.appendChild(renderDetail(e));
-  }
-
-  function renderDetail(e: ArtifactEvent): HTMLElement {
-    const label = BASELINE[comparison];
-    const status = statusOf(e, comparison);
-    const box = el(
-      'div',
-      { className: 'artifact-detail' },
-      el(
-        'div',
-        { className: 'facts' },
-        fact('type', String(e.type)),
-        fact('size', formatSize(e.size)),
-        fact('value', String(e.summary)),
-      ),
-    );
-    if (e.error) box.appendChild(el('div', { className: 'diff-error' }, String(e.error)));
-    if (status === 'none') {
-      box.appendChild(el('div', { className: 'note' }, `No ${label} to compare with.`));
-    } else if (status === 'unchanged') {
-      box.appendChild(el('div', { className: 'note' }, `Unchanged vs the ${label}.`));
-    } else if (status === 'new') {
-      box.appendChild(el('div', { className: 'note' }, `New: not in the ${label}.`));
-    } else {
-      const diff = isObject(e.diffs) ? e.diffs[comparison] : undefined;
-      box.appendChild(
-        diff
-          ? renderDiff(diff, diffRows)
-          : el('div', { className: 'note' }, `Changed vs the ${label} (no diff reported).`),
-      );
-    }
-    return box;
+    partialEl.hidden = !any(partial);
   }
 
   return {
@@ -212,56 +203,36 @@ export function createArtifacts(state: SpinState) {
 
     reset(): void {
       entries = new Map();
-      for (const tbody of [results.rows, results.internalRows, partial.rows, partial.internalRows]) clear(tbody);
+      stepKey = undefined;
+      pickedEarly = false;
+      for (const table of [results, partial]) for (const g of table.groups.values()) clear(g.rows);
       layout();
+    },
+
+    /** The spin's step (`Flow.step`): its comparison is the one the reader picked for it, else the default. */
+    setStep(key: string): void {
+      stepKey = key;
+      if (pickedEarly) view.setComparison(key, comparison);
+      else comparison = view.comparison(key);
+      pickedEarly = false;
+      select.value = comparison;
+      redraw();
     },
 
     onArtifact(e: ArtifactEvent): void {
       const name = String(e.name);
-      const existing = entries.get(name);
-      if (existing) {
-        existing.event = e;
-        updateRow(existing);
-        return;
-      }
-      const badge = el('span', { className: 'badge', testid: 'artifact-status' });
-      const toggle = el(
-        'button',
-        { className: 'toggle', type: 'button', 'aria-expanded': 'false', title: 'Show the difference' },
-        '▸',
-      );
-      const summaryCell = el('td', { className: 'summary' });
-      const row = el(
-        'tr',
-        { className: 'artifact', testid: 'artifact-row', data: { name } },
-        el('td', { className: 'toggle-col' }, toggle),
-        el('td', { className: 'name' }, name),
-        el('td', { className: 'type', title: String(e.type) }, shortType(e.type)),
-        el('td', { className: 'num size' }, formatSize(e.size)),
-        el('td', {}, badge),
-        summaryCell,
-      );
-      const detailCell = el('td', { colspan: '6' });
-      const detailRow = el('tr', { className: 'detail', testid: 'artifact-detail', data: { name }, hidden: true }, detailCell);
-      const entry: Row = { event: e, row, badge, toggle, summaryCell, detailRow, detailCell, expanded: false };
-      row.addEventListener('click', (ev) => {
-        if (ev.target instanceof Element && ev.target.closest('a')) return;
-        entry.expanded = !entry.expanded;
-        updateRow(entry);
-      });
+      const entry = entries.get(name) ?? createRow(e, (toggled) => renderRow(toggled, comparison, diffRows));
+      entry.event = e;
       entries.set(name, entry);
-      const group = e.partial ? partial : results;
-      const tbody = e.internal ? group.internalRows : group.rows;
-      tbody.appendChild(row);
-      tbody.appendChild(detailRow);
+      renderRow(entry, comparison, diffRows);
+      place(entry);
       layout();
-      updateRow(entry);
     },
 
     /** The `diffRows` setting: open diffs are redrawn with it. */
     setDiffRows(rows: number): void {
       diffRows = rows;
-      for (const entry of entries.values()) if (entry.expanded) updateRow(entry);
+      for (const entry of entries.values()) if (entry.expanded) renderRow(entry, comparison, diffRows);
     },
   };
 }

@@ -42,12 +42,15 @@ function rendererFor(kind: string): Renderer<ValueDiff['detail']> {
   return RENDERERS[kind as DiffKind] as Renderer<ValueDiff['detail']>;
 }
 
+/** Kinds whose renderer prints the whole change on one line: the server's summary would say it twice. */
+const ONE_LINE: ReadonlySet<string> = new Set<DiffKind>(['number', 'bool']);
+
 export function renderDiff(diff: ValueDiff | undefined, rows = 20, depth = 0): HTMLElement {
   if (!isObject(diff)) return el('div', { className: 'diff', testid: 'diff' }, 'No diff reported.');
   const kind = typeof diff.kind === 'string' ? diff.kind : 'unknown';
   const detail: ValueDiff['detail'] = isObject(diff.detail) ? diff.detail : {};
   const box = el('div', { className: `diff diff-${kind}`, testid: 'diff', data: { kind } });
-  if (depth === 0 && typeof diff.summary === 'string') {
+  if (depth === 0 && typeof diff.summary === 'string' && !ONE_LINE.has(kind)) {
     box.appendChild(el('div', { className: 'diff-summary', testid: 'diff-summary' }, diff.summary));
   }
   if (typeof diff.error === 'string' && diff.error) {

@@ -2,6 +2,7 @@
 import type { ValueDiff } from '../src/protocol';
 import type { Detail, DiffContext, Renderer } from './diff';
 import { el } from './dom';
+import { numberChange } from './diffValues';
 import { countsText, fact, formatValue, isObject, pair, pairChange } from './values';
 
 /** Nesting depth below which a changed entry's own diff is shown. */
@@ -32,13 +33,19 @@ function hasDetail(diff: ValueDiff): boolean {
   return isObject(diff.detail) && Object.keys(diff.detail).length > 0 && diff.kind !== 'number' && diff.kind !== 'bool';
 }
 
+/** A changed entry's one line: a number's own change (exact digits), else the server's summary. */
+function entrySummary(nested: ValueDiff | undefined): Node | string {
+  if (nested?.kind === 'number' && isObject(nested.detail)) return numberChange(nested.detail);
+  return nested && typeof nested.summary === 'string' ? nested.summary : 'changed';
+}
+
 /** Added / removed / changed entries of a mapping, sequence, set or params diff. */
 function renderEntries(box: HTMLElement, d: Entries, context: DiffContext, label: Label): void {
   const list = el('ul', { className: 'entries', testid: 'entries' });
   for (const entry of (Array.isArray(d.changed) ? d.changed : []).filter(isObject)) {
     // A nested diff is a ValueDiff when it is an object: the server writes nothing else there.
     const nested = isObject(entry.diff) ? (entry.diff as ValueDiff) : undefined;
-    const summary = nested && typeof nested.summary === 'string' ? nested.summary : 'changed';
+    const summary = entrySummary(nested);
     const head = el(
       'summary',
       {},

@@ -2,7 +2,7 @@
 import type { ColumnStats, Pair, TableDetail } from '../src/protocol';
 import type { Detail, Renderer } from './diff';
 import { el } from './dom';
-import { change, fact, formatValue, isObject, pair, pairChange, plural } from './values';
+import { change, fact, formatPair, formatValue, isObject, pair, pairChange, plural } from './values';
 
 /** Column statistics listed per table diff, at most. */
 const MAX_COLUMNS = 50;
@@ -63,12 +63,11 @@ function renderColumnStats(box: HTMLElement, columns: Record<string, ColumnPair>
     for (const stat of stats) {
       const a = old ? old[stat] : undefined;
       const b = now ? now[stat] : undefined;
-      const cell =
-        old === null
-          ? el('span', { className: 'new' }, shown(b))
-          : now === null
-            ? el('span', { className: 'old' }, shown(a))
-            : change(a, b, shown);
+      let cell: HTMLSpanElement;
+      if (old === null) cell = el('span', { className: 'new' }, shown(b));
+      else if (now === null) cell = el('span', { className: 'old' }, shown(a));
+      // Both stated: numbers get the digits that tell them apart.
+      else cell = a !== undefined && b !== undefined ? change(a, b) : change(a, b, shown);
       tr.appendChild(el('td', {}, cell));
     }
     body.appendChild(tr);
@@ -146,13 +145,14 @@ export const renderArray: Renderer<Detail<'array'>> = (box, d, { rows }) => {
   const body = el('tbody');
   for (const cell of sample.slice(0, rows)) {
     const index = Array.isArray(cell.index) ? `[${cell.index.join(', ')}]` : formatValue(cell.index);
+    const [old, now] = formatPair(cell.old, cell.new);
     body.appendChild(
       el(
         'tr',
         { testid: 'sample-row' },
         el('td', { className: 'key' }, index),
-        el('td', { className: 'old' }, formatValue(cell.old)),
-        el('td', { className: 'new changed-cell', testid: 'changed-cell' }, formatValue(cell.new)),
+        el('td', { className: 'old' }, old),
+        el('td', { className: 'new changed-cell', testid: 'changed-cell' }, now),
       ),
     );
   }

@@ -1,7 +1,7 @@
 /** Diffs of single values: text (a unified diff), numbers, booleans, other objects and types, errors. */
 import type { Detail, Renderer } from './diff';
 import { el } from './dom';
-import { change, fact, formatNumber, formatSize, formatValue, pair, pairChange } from './values';
+import { change, fact, formatSize, formatValue, pair, pairChange } from './values';
 
 export const renderText: Renderer<Detail<'text'>> = (box, d) => {
   const facts = el('div', { className: 'facts' });
@@ -26,24 +26,34 @@ export const renderText: Renderer<Detail<'text'>> = (box, d) => {
   box.appendChild(pre);
 };
 
-export const renderNumber: Renderer<Detail<'number'>> = (box, d) => {
-  const facts = el('div', { className: 'facts' });
-  facts.appendChild(fact('value', change(d.old, d.new)));
-  if (d.abs_change !== undefined && d.abs_change !== null) {
-    const n = d.abs_change;
-    facts.appendChild(fact('abs change', typeof n === 'number' && n > 0 ? `+${formatValue(n)}` : formatValue(n)));
-  }
+/** `+x` for a positive change, `x` otherwise. */
+function signed(n: unknown): string {
+  return typeof n === 'number' && n > 0 ? `+${formatValue(n)}` : formatValue(n);
+}
+
+/**
+ * A number's change on one line, `old → new (+abs, +rel%)`, with the digits that
+ * tell old from new (the server's summary rounds to 6 and may read `x → x`).
+ */
+export function numberChange(d: Detail<'number'>): HTMLSpanElement {
+  const line = el('span', { className: 'number-change', testid: 'number-change' }, change(d.old, d.new));
+  const deltas: string[] = [];
+  if (d.abs_change !== undefined && d.abs_change !== null) deltas.push(signed(d.abs_change));
   if (typeof d.rel_change === 'number') {
-    const pct = d.rel_change * 100;
-    facts.appendChild(fact('rel change', `${pct > 0 ? '+' : ''}${formatNumber(Number(pct.toPrecision(4)))}%`));
-  } else if (d.rel_change !== undefined) {
-    facts.appendChild(fact('rel change', d.rel_change === null ? 'n/a (old is 0)' : formatValue(d.rel_change)));
+    deltas.push(`${signed(Number((d.rel_change * 100).toPrecision(4)))}%`);
   }
-  box.appendChild(facts);
+  if (deltas.length) line.appendChild(el('span', { className: 'delta' }, ` (${deltas.join(', ')})`));
+  return line;
+}
+
+/** One line: the diff's summary is not repeated above it (renderDiff). */
+export const renderNumber: Renderer<Detail<'number'>> = (box, d) => {
+  box.appendChild(el('div', { className: 'facts' }, numberChange(d)));
 };
 
+/** One line, as a number's. */
 export const renderBool: Renderer<Detail<'bool'>> = (box, d) => {
-  box.appendChild(el('div', { className: 'facts' }, fact('value', change(d.old, d.new))));
+  box.appendChild(el('div', { className: 'facts' }, change(d.old, d.new)));
 };
 
 /** Any other object (and a type): type, size, content hash, reprs, notes. */

@@ -39,11 +39,12 @@ export function createHeader(state: SpinState, post: Post) {
     const terminal = state.terminal;
     if (terminal && isObject(terminal.timings)) {
       const t = terminal.timings;
-      const parts: string[] = [];
+      // Each timing whole on its line ("step 276 ms" never splits before "ms").
       for (const [key, label] of TIMINGS) {
-        if (typeof t[key] === 'number') parts.push(`${label} ${formatSeconds(t[key])}`);
+        if (typeof t[key] !== 'number') continue;
+        if (timingsEl.firstChild) timingsEl.appendChild(document.createTextNode(' · '));
+        timingsEl.appendChild(el('span', { className: 'timing' }, `${label} ${formatSeconds(t[key])}`));
       }
-      timingsEl.textContent = parts.join(' · ');
     } else if (state.startedAt !== undefined && state.status !== 'idle') {
       timingsEl.textContent = `${formatSeconds((Date.now() - state.startedAt) / 1000)} elapsed`;
     }

@@ -4,18 +4,25 @@
  * and it has no inline handlers: the CSP runs only this file, by nonce.
  *
  * In: ToWebview (spin | event | settings). Out: FromWebview (ready | openFile | cancel).
+ * The reader's choices (comparison per step, open row groups) live in the
+ * webview's state (viewState.ts), so a reloaded panel keeps them.
  */
 import type { FromWebview } from '../src/messages';
 import { createPanel } from './app';
+import { type StateApi, createViewState } from './viewState';
 
 /** The part of the webview API this script uses. */
-interface VsCodeApi {
+interface VsCodeApi extends StateApi {
   postMessage(message: FromWebview): void;
 }
 
 declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
-const panel = createPanel(document.getElementById('app') ?? document.body, (message) => vscode.postMessage(message));
+const panel = createPanel(
+  document.getElementById('app') ?? document.body,
+  (message) => vscode.postMessage(message),
+  createViewState(vscode),
+);
 window.addEventListener('message', (event: MessageEvent<unknown>) => panel.handleMessage(event.data));
 vscode.postMessage({ type: 'ready' });

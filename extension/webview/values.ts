@@ -7,12 +7,48 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function formatNumber(n: number): string {
+/** `n` with `digits` significant digits (integers below 1e15 whole), trailing zeros dropped. */
+function withDigits(n: number, digits: number): string {
   if (!Number.isFinite(n)) return String(n);
-  if (Number.isInteger(n)) return Math.abs(n) < 1e15 ? String(n) : n.toExponential(6);
   const abs = Math.abs(n);
-  if (abs !== 0 && (abs < 1e-4 || abs >= 1e15)) return n.toExponential(6).replace(/\.?0+e/, 'e');
-  return String(Number.parseFloat(n.toPrecision(10)));
+  if (Number.isInteger(n) && abs < 1e15) return String(n);
+  if (abs !== 0 && (abs < 1e-4 || abs >= 1e15)) return n.toExponential(digits - 1).replace(/\.?0+e/, 'e');
+  return String(Number.parseFloat(n.toPrecision(digits)));
+}
+
+/** The significant digits a number is shown with: 10, or 7 in exponent form. */
+function digitsOf(n: number): number {
+  const abs = Math.abs(n);
+  return abs !== 0 && (abs < 1e-4 || abs >= 1e15) ? 7 : 10;
+}
+
+export function formatNumber(n: number): string {
+  if (Number.isInteger(n) && Math.abs(n) >= 1e15) return n.toExponential(6);
+  return withDigits(n, digitsOf(n));
+}
+
+/** Enough significant digits to tell any two doubles apart. */
+const MAX_DIGITS = 17;
+
+/**
+ * Two numbers as text, with the fewest significant digits (up to 17) at
+ * which they read differently: rounding never hides the change a diff reports.
+ */
+export function formatNumbers(a: number, b: number): [string, string] {
+  const shown: [string, string] = [formatNumber(a), formatNumber(b)];
+  if (shown[0] !== shown[1] || Object.is(a, b) || Number.isNaN(a) || Number.isNaN(b)) return shown;
+  for (let digits = Math.min(digitsOf(a), digitsOf(b)) + 1; digits <= MAX_DIGITS; digits++) {
+    const x = withDigits(a, digits);
+    const y = withDigits(b, digits);
+    if (x !== y) return [x, y];
+  }
+  return shown;
+}
+
+/** Old and new as text: numbers with the digits that tell them apart, anything else with `format`. */
+export function formatPair(old: unknown, now: unknown, format: Format = formatValue): [string, string] {
+  if (format === formatValue && typeof old === 'number' && typeof now === 'number') return formatNumbers(old, now);
+  return [format(old), format(now)];
 }
 
 /** A JSON value from a diff, shown the way Python would print it. */
@@ -68,8 +104,7 @@ export type Format = (value: unknown) => string;
 
 /** "a → b", or just "a" when both sides read the same. */
 export function change(old: unknown, now: unknown, format: Format = formatValue): HTMLSpanElement {
-  const a = format(old);
-  const b = format(now);
+  const [a, b] = formatPair(old, now, format);
   if (a === b) return el('span', { className: 'same' }, a);
   return el(
     'span',

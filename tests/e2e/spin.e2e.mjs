@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { guarded, log, startEditor, waitFor } from './harness.mjs';
+import { REPO, guarded, log, startEditor, waitFor } from './harness.mjs';
 
 const FLOW = 'training_flow.py';
 const ROW = '[data-testid="artifact-row"]';
@@ -50,6 +50,53 @@ async function rowTexts(frame, selector = ROW) {
     // innerText: table cells and blocks come out separated, as a reader sees them.
     els.map((el) => ({ name: el.getAttribute('data-name'), text: (el.innerText || el.textContent).replace(/\s+/g, ' ').trim() })),
   );
+}
+
+/**
+ * Runs in the results webview: where each artifact name, value and type breaks,
+ * from the boxes of its characters (a new line starts where a character's top
+ * moves down by half a line).
+ */
+function measureLayout() {
+  const visible = (el) => el.getClientRects().length > 0;
+  // The text of el with the line each character lands on.
+  const lines = (el) => {
+    const chars = [];
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (let i = 0; i < node.data.length; i++) {
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        const r = range.getBoundingClientRect();
+        if (r.width || r.height) chars.push({ c: node.data[i], top: r.top, h: r.height });
+      }
+    }
+    let line = 0;
+    let top = chars.length ? chars[0].top : 0;
+    const breaks = [];
+    for (let i = 0; i < chars.length; i++) {
+      if (chars[i].top > top + chars[i].h / 2) {
+        line++;
+        breaks.push(chars[i - 1].c);
+      }
+      top = chars[i].top;
+    }
+    return { text: chars.map((c) => c.c).join(''), lines: chars.length ? line + 1 : 0, breaks };
+  };
+  const names = [...document.querySelectorAll('[data-testid="artifact-name"]')].filter(visible).map((el) => {
+    const m = lines(el);
+    return { name: el.title, lines: m.lines, badBreaks: m.breaks.filter((c) => c !== '_' && c !== '.') };
+  });
+  const values = [...document.querySelectorAll('[data-testid="artifact-summary"]')].filter(visible).map((el) => {
+    const m = lines(el);
+    return { text: m.text.slice(0, 40), chars: m.text.length, charsPerLine: m.text.length / Math.max(1, m.lines) };
+  });
+  const cutTypes = [...document.querySelectorAll('.type-text')]
+    .filter((el) => visible(el) && el.textContent.length <= 12 && el.scrollWidth > el.clientWidth + 1)
+    .map((el) => el.textContent);
+  const table = document.querySelector('[data-testid="artifacts"]');
+  return { names, values, cutTypes, width: window.innerWidth, tableRight: table.getBoundingClientRect().right };
 }
 
 async function statusText(frame) {
@@ -163,6 +210,48 @@ describe('Spinlens in a real VS Code (code-server)', { timeout: 300_000 }, () =>
     }
     const compared = rows.filter((r) => COMPARISON.test(r.text));
     assert.ok(compared.length >= 1, `a row shows new/changed/unchanged: ${JSON.stringify(rows.slice(0, 3))}`);
+  }));
+
+  it('holds the results panel at 300 px: names unbroken, values readable (docs/images/panel-train.png, panel-300px.png)', { timeout: 60_000 }, g('panel-300px', async () => {
+    assert.ok(results && !results.isDetached(), 'the results panel of the train spin');
+    // The webview's own iframe in the workbench page: its width is the panel's viewport.
+    let frame = results;
+    while (frame.parentFrame() && frame.parentFrame() !== editor.page.mainFrame()) frame = frame.parentFrame();
+    const iframe = await frame.frameElement();
+    const before = await iframe.evaluate((el) => el.style.width);
+    const wide = await results.evaluate(() => window.innerWidth);
+    // The changed rows come first: open the first one, so the pictures show a diff too.
+    const first = await results.$(`${ROW}:not([data-status="unchanged"])`);
+    if (first) await first.click();
+    // The whole workbench beside the flow, as the README shows it: a real spin, no test probes.
+    const workbench = path.join(REPO, 'docs', 'images', 'panel-train.png');
+    await editor.page.screenshot({ path: workbench });
+    log(`screenshot ${path.relative(REPO, workbench)} (panel ${wide} px wide)`);
+    // As wide as the workbench made it: the same rules (here "DataFrame" was cut to "DataFr…").
+    const atWide = await results.evaluate(measureLayout);
+    assert.deepEqual(atWide.names.filter((n) => n.badBreaks.length), [], `at ${wide} px: no name breaks except after _ or .`);
+    assert.deepEqual(atWide.cutTypes, [], `at ${wide} px: no short type name cut`);
+    assert.ok(atWide.tableRight <= atWide.width + 0.5, `at ${wide} px: the artifact table fits (right edge ${atWide.tableRight})`);
+    await iframe.evaluate((el) => {
+      el.style.width = '300px';
+    });
+    try {
+      await waitFor(() => results.evaluate(() => window.innerWidth === 300), { timeout: 10_000, what: 'the results webview 300 px wide' });
+      const layout = await results.evaluate(measureLayout);
+      log(`at 300 px (from ${wide} px): ${layout.names.length} names, lines ${layout.names.map((n) => `${n.name}:${n.lines}`).join(' ')}`);
+      assert.ok(layout.names.length >= 3, `artifact names measured: ${JSON.stringify(layout.names)}`);
+      assert.deepEqual(layout.names.filter((n) => n.badBreaks.length), [], 'no name breaks except after _ or .');
+      assert.deepEqual(layout.values.filter((v) => v.charsPerLine < Math.min(v.chars, 12)), [], 'no value squeezed to a few characters per line');
+      assert.deepEqual(layout.cutTypes, [], 'no short type name cut');
+      assert.ok(layout.tableRight <= layout.width + 0.5, `the artifact table fits in the panel (right edge ${layout.tableRight} of ${layout.width})`);
+      const shot = path.join(REPO, 'docs', 'images', 'panel-300px.png');
+      await iframe.screenshot({ path: shot });
+      log(`screenshot ${path.relative(REPO, shot)}`);
+    } finally {
+      await iframe.evaluate((el, width) => {
+        el.style.width = width;
+      }, before);
+    }
   }));
 
   it('shows the outcome of that spin in a lens above `train`', { timeout: 45_000 }, g('outcome-lens', async () => {

@@ -23,6 +23,8 @@ export interface Harness {
   dom: JSDOM;
   doc: Document;
   posted: unknown[];
+  /** What the script last gave `vscode.setState` (a copy), or the state it was loaded with. */
+  state(): unknown;
   send(message: unknown): void;
   q(testid: string, root?: ParentNode): HTMLElement;
   all(testid: string, root?: ParentNode): HTMLElement[];
@@ -37,18 +39,24 @@ afterEach(() => {
   for (const dom of open.splice(0)) dom.window.close();
 });
 
-export function load(): Harness {
+/** `state`: what `vscode.getState()` returns, as in a webview reloaded after a `setState`. */
+export function load({ state }: { state?: unknown } = {}): Harness {
   const dom = new JSDOM('<!DOCTYPE html><html><body><div id="app"></div></body></html>', {
     runScripts: 'outside-only',
     url: 'https://webview.example/index.html',
   });
   open.push(dom);
   const posted: unknown[] = [];
+  // Copied both ways, as the webview stores it: JSON, never a live object of the script.
+  const copy = (value: unknown): unknown => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
+  let saved = copy(state);
   const win = dom.window as unknown as Record<string, unknown>;
   win.acquireVsCodeApi = () => ({
-    postMessage: (m: unknown) => posted.push(JSON.parse(JSON.stringify(m))),
-    getState: () => undefined,
-    setState: () => undefined,
+    postMessage: (m: unknown) => posted.push(copy(m)),
+    getState: () => copy(saved),
+    setState: (s: unknown) => {
+      saved = copy(s);
+    },
   });
   dom.window.eval(SCRIPT);
   const doc = dom.window.document;
@@ -73,6 +81,7 @@ export function load(): Harness {
     dom,
     doc,
     posted,
+    state: () => copy(saved),
     send: (message) => dom.window.dispatchEvent(new dom.window.MessageEvent('message', { data: message })),
     q,
     all,

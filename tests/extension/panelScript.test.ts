@@ -44,7 +44,7 @@ describe('panel.js', () => {
     expect(log.querySelector('b')).toBeNull();
 
     const names = h.all('artifact-row', h.q('artifact-rows')).map((r) => r.dataset.name);
-    expect(names[0]).toBe('raw');
+    expect(names).toContain('raw');
     expect(names).toHaveLength(fixtures.ok.filter((e) => e.event === 'artifact' && !e.internal).length);
     expect(h.q('artifact-count').textContent).toBe(`${names.length} artifacts`);
     expect(h.row('raw').querySelector('.size')?.textContent).toBe('40.1 MB');
@@ -56,20 +56,28 @@ describe('panel.js', () => {
     expect(h.q('record').textContent).toContain('.spinlens/TrainingFlow/train/a1b2c3');
   });
 
-  it("hides Metaflow's internal artifacts until asked, and counts them apart", () => {
+  it("keeps Metaflow's own artifacts in a labelled group, closed until asked, and counts them apart", () => {
     const h = load();
     spin(h, 'ok');
-    const internal = h.q('internal-rows', h.q('artifacts'));
+    const table = h.q('artifacts');
+    const internal = h.q('internal-rows', table);
     expect(internal.hidden).toBe(true);
-    expect(h.all('artifact-row', internal).map((r) => r.dataset.name)).toEqual(['_graph_info', '_transition']);
+    // Changed before unchanged, as in any group.
+    expect(h.all('artifact-row', internal).map((r) => r.dataset.name)).toEqual(['_transition', '_graph_info']);
     expect(h.q('artifact-count').textContent).toBe('13 artifacts');
-    const toggle = h.q('internal-toggle');
-    expect(toggle.hidden).toBe(false);
-    expect(toggle.textContent).toBe("show Metaflow's internal artifacts (2)");
+    // The heading comes right before the group's rows, after the step's own.
+    const head = h.q('group-head', table);
+    expect(head.hidden).toBe(false);
+    expect(head.dataset.group).toBe('internal');
+    expect(head.previousElementSibling).toBe(h.q('artifact-rows', table));
+    expect(head.nextElementSibling).toBe(internal);
+    const toggle = h.q('internal-toggle', head);
+    expect(toggle.textContent).toBe("▸ Metaflow's own artifacts (2)");
+    expect(toggle.getAttribute('aria-expanded')).toBe('false');
     toggle.click();
     expect(internal.hidden).toBe(false);
-    expect(toggle.textContent).toBe("hide Metaflow's internal artifacts (2)");
-    expect(toggle.getAttribute('aria-pressed')).toBe('true');
+    expect(toggle.textContent).toBe("▾ Metaflow's own artifacts (2)");
+    expect(toggle.getAttribute('aria-expanded')).toBe('true');
     expect(h.expand('_transition').hidden).toBe(false);
     expect(h.q('artifact-count').textContent).toBe('13 artifacts');
     toggle.click();
@@ -77,19 +85,23 @@ describe('panel.js', () => {
     expect(h.posted).toEqual([{ type: 'ready' }]);
   });
 
-  it('keeps the internal toggle across spins; a spin with only internal artifacts says it has none', () => {
+  it("keeps Metaflow's group open across spins and reloads; a spin with only internal artifacts says it has none", () => {
     const h = load();
     h.send({ type: 'spin', uri: URI, step: 'train' });
     for (const event of fixtures.ok.filter((e) => e.event !== 'artifact' || e.internal)) h.send({ type: 'event', event });
     expect(h.q('no-artifacts').hidden).toBe(false);
-    expect(h.q('artifacts').hidden).toBe(true);
     expect(h.q('artifact-count').textContent).toBe('');
-    h.q('internal-toggle').click();
+    // The table stays for the group's heading, which is how the reader opens it.
     expect(h.q('artifacts').hidden).toBe(false);
+    expect(h.q('internal-rows', h.q('artifacts')).hidden).toBe(true);
+    h.q('internal-toggle', h.q('artifacts')).click();
     expect(h.q('internal-rows', h.q('artifacts')).hidden).toBe(false);
     spin(h, 'ok');
     expect(h.q('internal-rows', h.q('artifacts')).hidden).toBe(false);
-    expect(h.q('internal-toggle').textContent).toBe("hide Metaflow's internal artifacts (2)");
+    expect(h.q('internal-toggle', h.q('artifacts')).textContent).toBe("▾ Metaflow's own artifacts (2)");
+    const reloaded = load({ state: h.state() });
+    spin(reloaded, 'ok');
+    expect(reloaded.q('internal-rows', reloaded.q('artifacts')).hidden).toBe(false);
   });
 
   it('shows what a failed step assigned before it raised, under its own heading', () => {
@@ -111,11 +123,11 @@ describe('panel.js', () => {
     expect(h.q('artifacts').hidden).toBe(true);
     expect(h.q('no-artifacts').hidden).toBe(true);
     expect(h.q('artifact-count').textContent).toBe('');
-    // Metaflow's own among them are hidden like any other internal artifact.
+    // Metaflow's own among them are in their group, closed like any other.
     const internal = h.q('internal-rows', h.q('partial-artifacts'));
     expect(internal.hidden).toBe(true);
     expect(h.all('artifact-row', internal).map((r) => r.dataset.name)).toEqual(['_foreach_stack']);
-    h.q('internal-toggle').click();
+    h.q('internal-toggle', h.q('partial-artifacts')).click();
     expect(internal.hidden).toBe(false);
     expect(h.q('artifacts').hidden).toBe(true);
   });
@@ -223,9 +235,7 @@ describe('panel.js', () => {
     const h = load();
     spin(h, 'ok');
     const number = h.expand('art_number');
-    expect(number.textContent).toContain('0.5503');
-    expect(number.textContent).toContain('0.5123');
-    expect(number.textContent).toContain('rel change: -6.905%');
+    expect(h.q('number-change', number).textContent).toBe('0.5503 → 0.5123 (-0.038, -6.905%)');
     const array = h.expand('art_array');
     expect(h.all('sample-row', array).map((r) => r.textContent)).toEqual(['[3]330', '[5]55.5']);
     expect(array.textContent).toContain('max abs diff: 27');
@@ -318,10 +328,10 @@ describe('panel.js', () => {
     const h = load();
     spin(h, 'failed');
     h.q('failure-location').click();
-    h.q('internal-toggle').click();
+    for (const toggle of h.all('internal-toggle')) toggle.click();
     spin(h, 'ok');
     for (const card of h.all('card')) card.click();
-    h.q('internal-toggle').click();
+    for (const toggle of h.all('internal-toggle')) toggle.click();
     const types = new Set(h.posted.map((m) => (m as { type: string }).type));
     for (const type of types) expect(['ready', 'openFile', 'cancel']).toContain(type);
   });

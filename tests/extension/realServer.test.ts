@@ -164,8 +164,11 @@ describe('the real Spinlens language server', () => {
     expect(h.q('status').dataset.status).toBe('ok');
     const shown = (testid: string): (string | undefined)[] =>
       h.all('artifact-row', h.q(testid, h.q('artifacts'))).map((r) => r.dataset.name);
-    expect(shown('artifact-rows')).toEqual(userArtifacts(record).map((a) => a.name));
-    expect(shown('internal-rows')).toEqual(record.artifacts.filter((a) => a.internal).map((a) => a.name));
+    // Changed and new first, then unchanged, each A-Z (whatever order the events came in).
+    expect(shown('artifact-rows')).toEqual(['metrics', 'note', 'scaled', 'weights', 'name', 'numbers']);
+    expect([...shown('internal-rows')].sort()).toEqual(
+      record.artifacts.filter((a) => a.internal).map((a) => a.name).sort(),
+    );
     for (const comparison of ['source', 'inputs', 'previous']) {
       h.setComparison(comparison);
       for (const row of h.all('artifact-row')) row.click();
