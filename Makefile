@@ -52,7 +52,7 @@ clean:
 # The VS Code extension: the TypeScript client bundled into dist/, then a VSIX
 # that also ships the backend wheel (bundled/), offered for install on first use.
 EXT_VERSION = $(shell node -p "require('./package.json').version")
-.PHONY: build-extension package
+.PHONY: build-extension package e2e-locked
 
 build-extension: node_modules
 	npm run build
@@ -64,7 +64,11 @@ package: $(STAMP) build-extension
 		-o dist/spinlens-$(EXT_VERSION).vsix
 	unzip -l dist/spinlens-$(EXT_VERSION).vsix
 
-e2e: package
+# One e2e run at a time per checkout: runs share dist/, bundled/ and tests/e2e/artifacts.
+e2e:
+	flock .e2e.lock $(MAKE) --no-print-directory e2e-locked
+
+e2e-locked: package
 	bash tests/e2e/run.sh dist/spinlens-$(EXT_VERSION).vsix
 
 # Try the real thing: code-server with the built extension and the example
