@@ -83,12 +83,25 @@ class SpinlensClient:
     progress_tokens: list[str] = field(default_factory=list)
     logs: list[str] = field(default_factory=list)
     refreshes: int = 0
+    configuration_requests: int = 0  # workspace/configuration requests answered
     stderr: bytearray = field(default_factory=bytearray)
     versions: dict[str, int] = field(default_factory=dict)
     python: str = sys.executable  # the interpreter that runs the server
 
-    async def start(self, init_options: dict[str, Any] | None = None) -> None:
+    async def start(
+        self,
+        init_options: dict[str, Any] | None = None,
+        folders: dict[Path, dict[str, Any]] | None = None,
+    ) -> None:
+        """Initialize; ``folders`` (folder -> its ``spinlens`` section) makes a
+        multi-root workspace whose client answers ``workspace/configuration``."""
         client = self.client
+        sections = {file_uri(folder): section for folder, section in (folders or {}).items()}
+
+        @client.feature(types.WORKSPACE_CONFIGURATION)
+        def on_configuration(params: types.ConfigurationParams) -> list[Any]:
+            self.configuration_requests += 1
+            return [sections.get(item.scope_uri or "") for item in params.items]
 
         @client.feature(EVENT)
         def on_event(params: Any) -> None:
@@ -119,11 +132,15 @@ class SpinlensClient:
             types.InitializeParams(
                 process_id=os.getpid(),
                 root_uri=file_uri(self.root),
-                workspace_folders=[types.WorkspaceFolder(uri=file_uri(self.root), name="root")],
+                workspace_folders=[
+                    types.WorkspaceFolder(uri=uri, name=Path(uri).name)
+                    for uri in sections or [file_uri(self.root)]
+                ],
                 capabilities=types.ClientCapabilities(
                     window=types.WindowClientCapabilities(work_done_progress=True),
                     workspace=types.WorkspaceClientCapabilities(
-                        code_lens=types.CodeLensWorkspaceClientCapabilities(refresh_support=True)
+                        code_lens=types.CodeLensWorkspaceClientCapabilities(refresh_support=True),
+                        configuration=bool(sections),
                     ),
                 ),
                 initialization_options=init_options,

@@ -40,7 +40,7 @@ async def spin(server: SpinlensServer, arguments: Sequence[Any], debug: bool = F
     ``debug`` event says where), so the reply comes when the debugged spin ends."""
     args = SpinArgs.parse(DEBUG if debug else SPIN, arguments)
     path = server.flow_path(args.uri)
-    settings = server.settings
+    settings = server.settings.for_file(path)
     job = SpinJob(
         args=args,
         flow_file=path,
@@ -81,7 +81,7 @@ async def list_flow_runs(server: SpinlensServer, arguments: Sequence[Any]) -> Ru
     return RunsReply(
         runs=runs,
         chosen=server.source_runs.chosen(path),
-        default_run=server.settings.default_source_run,
+        default_run=server.settings.for_file(path).default_source_run,
     )
 
 

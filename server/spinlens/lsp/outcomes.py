@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from ..units import age_text
 from ..wire.events import Artifact, Event, Failed, Finished
 
 ERROR_CHARS = 40  # a lens is one line; the full error is in the results view
@@ -52,7 +53,7 @@ class SpinOutcome:
 
     def title(self, now: float | None = None) -> str:
         """``spun 12 s ago: 3 changed``, ``failed 5 s ago: ValueError: bad…``."""
-        ago = format_ago((now if now is not None else time.time()) - self.ended)
+        ago = age_text((now if now is not None else time.time()) - self.ended)
         if self.status == "ok":
             return f"spun {ago}: {self.changed} changed"
         if self.kind == "cancelled":
@@ -103,17 +104,6 @@ class Outcomes:
 
     def __len__(self) -> int:
         return len(self._by_key)
-
-
-def format_ago(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    if seconds < 60:
-        return f"{seconds} s ago"
-    if seconds < 3600:
-        return f"{seconds // 60} min ago"
-    if seconds < 86400:
-        return f"{seconds // 3600} h ago"
-    return f"{seconds // 86400} d ago"
 
 
 def shorten(text: str, limit: int = ERROR_CHARS) -> str:

@@ -25,7 +25,7 @@ from .methods import CANCEL, DEBUG, LIST_RUNS, LIST_STEPS, RESTART_KERNEL, SET_S
 from .outcomes import Outcomes, SpinOutcome
 from .payloads import invalid, to_wire
 from .protocol import SpinlensProtocol
-from .settings import SECTION, Settings, has_settings
+from .settings import SECTION, WorkspaceSettings, containing_folder, has_settings
 from .source_runs import SourceRuns
 from .step_index import StepIndexes
 from .workers import Workers
@@ -47,7 +47,7 @@ class SpinlensServer(LanguageServer):
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
             protocol_cls=SpinlensProtocol,
         )
-        self.settings = Settings()
+        self.settings = WorkspaceSettings()
         self.kernels = Kernels()
         self.source_runs = SourceRuns()
         self.outcomes = Outcomes()
@@ -80,14 +80,36 @@ class SpinlensServer(LanguageServer):
         document = self.workspace.text_documents.get(uri)
         return document.source if document is not None else None
 
+    def folder_roots(self) -> dict[str, str]:
+        """Each workspace folder's resolved path -> its URI (the root if no folders)."""
+        roots = {
+            str(Path(path).resolve()): folder.uri
+            for folder in self.workspace.folders.values()
+            if (path := to_fs_path(folder.uri))
+        }
+        if not roots and self.workspace.root_path and self.workspace.root_uri:
+            roots[str(Path(self.workspace.root_path).resolve())] = self.workspace.root_uri
+        return roots
+
     def history_dir(self, flow_file: str) -> str | None:
         """``.spinlens`` in the workspace folder holding the file (else beside the file)."""
-        roots = [to_fs_path(folder.uri) for folder in self.workspace.folders.values()]
-        roots.append(self.workspace.root_path)
-        for root in roots:
-            if root and Path(flow_file).is_relative_to(Path(root).resolve()):
-                return str(Path(root).resolve() / ".spinlens")
-        return None
+        root = containing_folder(flow_file, self.folder_roots())
+        return str(Path(root) / ".spinlens") if root is not None else None
+
+    async def read_folder_settings(self) -> None:
+        """Ask the client for each workspace folder's ``spinlens`` section."""
+        workspace = self.client_capabilities.workspace
+        roots = self.folder_roots()
+        if not (workspace and workspace.configuration and roots):
+            return
+        items = [types.ConfigurationItem(scope_uri=uri, section=SECTION) for uri in roots.values()]
+        params = types.ConfigurationParams(items=items)
+        try:
+            values = await self.workspace_configuration_async(params)
+        except Exception as exc:  # the client could not answer: keep what we have
+            self.log(f"Could not read the spinlens settings: {exc}", types.MessageType.Warning)
+            return
+        self.settings.set_folders(dict(zip(roots, values or [], strict=False)))
 
     # -- after a spin -------------------------------------------------------------
     def spun(self, flow_file: str, outcome: SpinOutcome) -> None:
@@ -136,28 +158,26 @@ def build_server() -> SpinlensServer:
     @server.feature(types.INITIALIZE)
     def initialize(ls: SpinlensServer, params: types.InitializeParams) -> None:
         ls.workers.loop = asyncio.get_running_loop()
-        ls.settings = ls.settings.updated(params.initialization_options)
+        ls.settings.update_window(params.initialization_options)
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: SpinlensServer, params: types.InitializedParams) -> None:
+        await ls.read_folder_settings()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(
         ls: SpinlensServer, params: types.DidChangeConfigurationParams
     ) -> None:
+        # Push-model clients send the window's settings; folders are always asked for.
         if has_settings(params.settings):
-            ls.settings = ls.settings.updated(params.settings)
-            return
-        # Pull-model clients send no settings: ask for the section.
-        workspace = ls.client_capabilities.workspace
-        if workspace and workspace.configuration:
-            item = types.ConfigurationItem(section=SECTION)
-            try:
-                values = await ls.workspace_configuration_async(
-                    types.ConfigurationParams(items=[item])
-                )
-            except Exception as exc:  # the client could not answer: keep what we have
-                ls.log(f"Could not read the spinlens settings: {exc}", types.MessageType.Warning)
-                return
-            if values:
-                ls.settings = ls.settings.updated({SECTION: values[0]})
+            ls.settings.update_window(params.settings)
+        await ls.read_folder_settings()
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    async def did_change_folders(
+        ls: SpinlensServer, params: types.DidChangeWorkspaceFoldersParams
+    ) -> None:
+        await ls.read_folder_settings()
 
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
     def code_lens(ls: SpinlensServer, params: types.CodeLensParams) -> list[types.CodeLens]:

@@ -1,10 +1,12 @@
-"""Editor settings: initializationOptions and workspace/didChangeConfiguration."""
+"""Editor settings: initializationOptions, workspace/didChangeConfiguration and,
+per workspace folder, workspace/configuration."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, TypeGuard
 
 from ..engine.history import DEFAULT_KEEP
@@ -81,6 +83,36 @@ def _section(payload: object) -> Mapping[str, Any] | None:
     if any(key in payload for key in _KEYS):
         return payload
     return None
+
+
+def containing_folder(path: str, roots: Iterable[str]) -> str | None:
+    """The deepest of ``roots`` holding ``path`` (a multi-root workspace may nest them)."""
+    holding = [root for root in roots if Path(path).is_relative_to(root)]
+    return max(holding, key=len) if holding else None
+
+
+class WorkspaceSettings:
+    """The settings in force for each flow file: its workspace folder's (folders of a
+    multi-root workspace may differ in history size, source run or memory limit),
+    else the window's. The server asks the client for each folder's section."""
+
+    def __init__(self) -> None:
+        self.window = Settings()
+        self._folders: dict[str, Settings] = {}  # resolved folder path -> its settings
+
+    def update_window(self, payload: object) -> None:
+        self.window = self.window.updated(payload)
+
+    def set_folders(self, values: Mapping[str, object]) -> None:
+        """Each folder's section as the client answered it (folder path -> section)."""
+        self._folders = {
+            str(Path(root).resolve()): self.window.updated({SECTION: section})
+            for root, section in values.items()
+        }
+
+    def for_file(self, path: str) -> Settings:
+        folder = containing_folder(path, self._folders)
+        return self._folders[folder] if folder is not None else self.window
 
 
 def has_settings(payload: object) -> bool:
