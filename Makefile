@@ -17,8 +17,8 @@ demo: $(STAMP)
 	$(BIN)/spinlens spin examples/training_flow.py train --run-flow
 
 lint: $(STAMP)
-	$(BIN)/ruff check server tests bench examples
-	$(BIN)/ruff format --check server tests bench examples
+	$(BIN)/ruff check server tests bench examples scripts
+	$(BIN)/ruff format --check server tests bench examples scripts
 	$(BIN)/mypy server/spinlens
 
 # Everything: Python (unit, real Metaflow runs, real LSP client), the extension's
@@ -50,7 +50,9 @@ clean:
 		tests/e2e/.tools tests/e2e/node_modules tests/e2e/artifacts .editor
 
 # The VS Code extension: the TypeScript client bundled into dist/, then a VSIX
-# that also ships the backend wheel (bundled/), offered for install on first use.
+# that also carries the backend's Python libraries (bundled/: spinlens, pygls,
+# lsprotocol, cloudpickle, debugpy, pure-Python wheels from PyPI), so the user's
+# interpreter needs only Metaflow.
 EXT_VERSION = $(shell node -p "require('./package.json').version")
 .PHONY: build-extension package e2e-locked
 
@@ -58,11 +60,11 @@ build-extension: node_modules
 	npm run build
 
 package: $(STAMP) build-extension
-	rm -f bundled/spinlens-*.whl
-	$(BIN)/python -m pip wheel --quiet --no-deps -w bundled .
+	rm -rf bundled
+	$(BIN)/python scripts/bundle_libs.py bundled
 	npx vsce package --no-dependencies --no-rewrite-relative-links --allow-missing-repository \
 		-o dist/spinlens-$(EXT_VERSION).vsix
-	unzip -l dist/spinlens-$(EXT_VERSION).vsix
+	unzip -l dist/spinlens-$(EXT_VERSION).vsix | grep -v ' extension/bundled/.*/'
 
 # One e2e run at a time per checkout: runs share dist/, bundled/ and tests/e2e/artifacts.
 e2e:

@@ -17,6 +17,11 @@ tests/python/dapclient.py) speaking to debugpy the way an editor does:
   Code's subprocess support does). The clock runs from the process start to
   ``stopped``.
 
+While stopped, Spinlens's rounds also expand ``self`` as the Variables view does
+(every input is listed, each loaded as it is shown) and compare the spin's
+``outputs_s`` with a plain spin's: inputs the debugger showed were read, so they
+are checked for changes.
+
 Prints a table and writes the "## Debugging" section of the results file.
 """
 
@@ -67,6 +72,17 @@ def continue_all(dap: DapClient, stopped: dict[str, object]) -> None:
     dap.request("continue", {"threadId": body["threadId"]})
 
 
+def expand_self(dap: DapClient, stopped: dict[str, Any]) -> set[str]:
+    """What VS Code asks when the user expands ``self`` in Variables: the names."""
+    frames = dap.request("stackTrace", {"threadId": stopped["body"]["threadId"]})
+    frame = frames["body"]["stackFrames"][0]
+    scopes = dap.request("scopes", {"frameId": frame["id"]})["body"]["scopes"]
+    local = dap.request("variables", {"variablesReference": scopes[0]["variablesReference"]})
+    flow = next(v for v in local["body"]["variables"] if v["name"] == "self")
+    listed = dap.request("variables", {"variablesReference": flow["variablesReference"]})
+    return {v["name"] for v in listed["body"]["variables"]}
+
+
 def debug_event_since(client: SpinlensClient, start: int) -> dict[str, Any] | None:
     found = (r.params["event"] for r in client.events[start:])
     return next((event for event in found if event["event"] == "debug"), None)
@@ -76,11 +92,19 @@ async def spinlens_rounds(folder: Path, line: int, rounds: int) -> dict[str, lis
     flow_file = folder / FLOW
     client = SpinlensClient(folder)
     await client.start()
-    times: dict[str, list[float]] = {"to_debug_event": [], "to_stopped": [], "to_reply": []}
+    times: dict[str, list[float]] = {
+        "to_debug_event": [],
+        "to_stopped": [],
+        "to_reply": [],
+        "expand_self": [],
+        "outputs_plain": [],
+        "outputs_expanded": [],
+    }
     try:
         uri = client.open(flow_file, flow_file.read_text())
         warm = await client.command(SPIN, {"uri": uri, "step": "train"})  # cold, untimed
         assert warm["status"] == "ok", (warm, client.stderr_text)
+        plain = client.spin_events(warm["spinId"])[-1]["timings"]
         for _ in range(rounds):
             seen = len(client.events)
             sent = time.perf_counter()
@@ -94,6 +118,9 @@ async def spinlens_rounds(folder: Path, line: int, rounds: int) -> dict[str, lis
                 await asyncio.to_thread(dap.attach, config, breakpoints)
                 stopped = await asyncio.to_thread(dap.event, "stopped")
                 stopped_at = time.perf_counter()
+                listed = await asyncio.to_thread(expand_self, dap, stopped)
+                times["expand_self"].append(time.perf_counter() - stopped_at)
+                assert {"raw", "feature_table", "target", "is_valid"} <= listed, sorted(listed)
                 await asyncio.to_thread(continue_all, dap, stopped)
                 reply = await asyncio.wait_for(request, 120)
             finally:
@@ -102,6 +129,11 @@ async def spinlens_rounds(folder: Path, line: int, rounds: int) -> dict[str, lis
             times["to_debug_event"].append(evented - sent)
             times["to_stopped"].append(stopped_at - sent)
             times["to_reply"].append(time.perf_counter() - sent)
+            # Every input shown by the debugger is read, so checked for changes.
+            times["outputs_expanded"].append(
+                client.spin_events(reply["spinId"])[-1]["timings"]["outputs_s"]
+            )
+            times["outputs_plain"].append(plain["outputs_s"])
     finally:
         await client.stop()
     return times
@@ -180,6 +212,11 @@ def report(spinlens: dict[str, list[float]], metaflow: list[float], rows: int) -
             f"| Spinlens: request → `debug` event | {fmt(spinlens['to_debug_event'])} |",
             f"| Spinlens: request → stopped at the breakpoint | {fmt(spinlens['to_stopped'])} |",
             f"| Spinlens: request → reply (continued to the end) | {fmt(spinlens['to_reply'])} |",
+            f"| Spinlens: expand `self` in Variables (every input listed) "
+            f"| {fmt(spinlens['expand_self'])} |",
+            f"| Spinlens: `outputs_s`, plain spin | {fmt(spinlens['outputs_plain'])} |",
+            f"| Spinlens: `outputs_s`, debug spin with `self` expanded "
+            f"| {fmt(spinlens['outputs_expanded'])} |",
             "",
             f"To stopped at the breakpoint, Spinlens is **{ratio:.1f}x** faster.",
             *editor_figure(),

@@ -3,6 +3,7 @@
  * string); the palette passes nothing and the active editor is the target.
  */
 import * as vscode from 'vscode';
+import { pickChild } from './children';
 import { clip, formatAge } from './format';
 import type { ResultsPanel } from './panel';
 import {
@@ -16,9 +17,12 @@ import {
 } from './protocol';
 import type { SpinlensServer } from './server';
 import { type SpinRecord, type SpinStore, changedCount, isDone } from './spins';
+import { RUN_THE_FLOW, runFlow } from './runFlow';
 import { isStepName, orderStepsForCursor, stepAt } from './steps';
 
 const SHOW_RESULTS = 'Show Results';
+export const QUEUE = 'Queue';
+export const CANCEL_AND_RESTART = 'Cancel and restart';
 
 export interface CommandContext {
   server: SpinlensServer;
@@ -113,19 +117,66 @@ async function resolveTarget(
 }
 
 /**
- * Runs a spin (or a debug spin) of `step`, streaming its events to the panel.
- * A spin requested while another of the same file runs waits its turn on the
- * server (the panel shows it as starting).
+ * With a spin of the same file running: queue the new one behind it (the panel
+ * keeps showing the running one and lists this one as queued), or cancel the
+ * file's spins and run this one now. Undefined: the user chose neither.
  */
-export async function runSpin(ctx: CommandContext, target: SpinTarget, debug = false): Promise<SpinRecord> {
+async function whileRunning(ctx: CommandContext, target: SpinTarget): Promise<'queue' | 'restart' | 'run' | undefined> {
+  const running = ctx.store.running(target.uri);
+  if (!running) return 'run';
+  const choice = await vscode.window.showWarningMessage(
+    `Spinlens: ${running.step} is still spinning.`,
+    { modal: true, detail: `Queue ${target.step} to run after it, or cancel it and spin ${target.step} now.` },
+    QUEUE,
+    CANCEL_AND_RESTART,
+  );
+  if (choice === QUEUE) return 'queue';
+  if (choice === CANCEL_AND_RESTART) {
+    for (const record of ctx.store.active(target.uri)) cancelRecord(ctx, record);
+    return 'restart';
+  }
+  return undefined;
+}
+
+/** The spin failed for want of a run: offer to run the flow, then spin again. */
+async function offerRun(ctx: CommandContext, target: SpinTarget, record: SpinRecord): Promise<SpinRecord | undefined> {
+  const flow = target.flow;
+  const choice = await vscode.window.showInformationMessage(
+    `Spinlens: ${flow ?? 'this flow'} has no successful run yet, so ${record.step} has no inputs to spin from.`,
+    { modal: true, detail: 'Run the flow once (python flow.py run, with its Parameters), then spin the step.' },
+    RUN_THE_FLOW,
+  );
+  if (choice !== RUN_THE_FLOW) return undefined;
+  const ran = await runFlow(ctx.server, { uri: target.uri, ...(flow ? { flow } : {}) });
+  return ran?.status === 'ok' ? runSpin(ctx, target) : undefined;
+}
+
+/**
+ * Runs a spin (or a debug spin) of `step`, streaming its events to the panel
+ * (`index`: the foreach child; without it the server uses the step's choice).
+ * With a spin of the same file running, the user queues it or restarts.
+ */
+export async function runSpin(
+  ctx: CommandContext,
+  target: SpinTarget,
+  debug = false,
+  index?: number,
+): Promise<SpinRecord | undefined> {
+  const when = await whileRunning(ctx, target);
+  if (when === undefined) return undefined;
   const record = ctx.store.begin(target.uri, target.step, debug);
-  ctx.panel.show(record);
+  if (when === 'queue') ctx.panel.queue(record);
+  else ctx.panel.show(record);
   const args: SpinArgs = { uri: target.uri, step: target.step, requestId: record.requestId };
   if (target.flow !== undefined) args.flow = target.flow;
+  if (index !== undefined) args.index = index;
   try {
     ctx.store.complete(record, await ctx.server.execute(debug ? ServerCommand.debug : ServerCommand.spin, args));
   } catch (error) {
     ctx.store.complete(record, undefined, describeError(error));
+  }
+  if (record.terminal?.event === 'failed' && record.terminal.code === 'no-successful-run' && !debug) {
+    return (await offerRun(ctx, target, record)) ?? record;
   }
   if (record.state === 'failed') {
     const error = record.terminal?.event === 'failed' ? record.terminal.error : 'failed';
@@ -156,7 +207,38 @@ async function debugStep(ctx: CommandContext, uriArg?: unknown, stepArg?: unknow
   // The debugger attaches on the spin's `debug` event (DebugSessions); once the
   // debug session is over, the results are what the user looks at next.
   const record = await runSpin(ctx, target, true);
-  ctx.panel.show(record);
+  if (record) ctx.panel.show(record);
+}
+
+/** The lens over a step inside a foreach (or the palette): pick its child, then spin it. */
+async function chooseTask(ctx: CommandContext, uriArg?: unknown, stepArg?: unknown, flowArg?: unknown): Promise<void> {
+  const target = await resolveTarget(ctx, uriArg, stepArg, flowArg);
+  if (!target) return;
+  const index = await pickChild(ctx.server, target);
+  if (index !== undefined) await runSpin(ctx, target, false, index);
+}
+
+/** The "no run yet" lens (or the palette): run the flow; then spin the step at the cursor, if any. */
+async function runFlowCommand(ctx: CommandContext, uriArg?: unknown, flowArg?: unknown): Promise<void> {
+  const uri = targetUri(uriArg);
+  if (!uri) {
+    void vscode.window.showInformationMessage('Spinlens: open a flow file to run it.');
+    return;
+  }
+  const flow = isStepName(flowArg) ? flowArg : undefined;
+  const ran = await runFlow(ctx.server, { uri, ...(flow ? { flow } : {}) });
+  if (ran?.status !== 'ok') return;
+  const editor = vscode.window.activeTextEditor;
+  if (editor && editor.document.uri.toString() === uri) {
+    const { steps } = await ctx.server.execute(ServerCommand.listSteps, { uri });
+    const here = stepAt(steps, editor.selection.active.line);
+    if (here && (flow === undefined || here.flow === flow)) {
+      await runSpin(ctx, { uri, step: here.name, flow: here.flow });
+      return;
+    }
+  }
+  const run = ran.runId === undefined ? 'the run' : `run ${ran.runId}`;
+  void vscode.window.showInformationMessage(`Spinlens: ${run} finished; spin a step from it.`);
 }
 
 /**
@@ -233,15 +315,17 @@ async function chooseSourceRun(ctx: CommandContext, uriArg?: unknown): Promise<v
   }
 }
 
+/** The spin shown in the panel if it has not ended, else the newest one running (of `uriArg`'s file). */
 async function cancelSpin(ctx: CommandContext, uriArg?: unknown): Promise<void> {
   const active = uriArg === undefined ? undefined : targetUri(uriArg);
-  const running = ctx.store.running(active) ?? ctx.store.running();
-  if (!running) {
+  const shown = ctx.panel.record;
+  const target = shown && !isDone(shown) && (active === undefined || shown.uri === active) ? shown : ctx.store.running(active);
+  if (!target) {
     void vscode.window.showInformationMessage('Spinlens: no spin is running.');
     return;
   }
   try {
-    await ctx.server.execute(ServerCommand.cancel, { uri: running.uri });
+    await ctx.server.execute(ServerCommand.cancel, { uri: target.uri, requestId: target.requestId });
   } catch (error) {
     void vscode.window.showErrorMessage(`Spinlens: cannot cancel: ${describeError(error)}`);
   }
@@ -296,6 +380,8 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     register(ClientCommand.cancelSpin, (uri) => cancelSpin(ctx, uri)),
     register(ClientCommand.restartKernel, (uri) => restartKernel(ctx, uri)),
     register(ClientCommand.showResults, (uri, step) => showResults(ctx, uri, step)),
+    register(ClientCommand.runFlow, (uri, flow) => runFlowCommand(ctx, uri, flow)),
+    register(ClientCommand.chooseTask, (uri, step, flow) => chooseTask(ctx, uri, step, flow)),
   ];
 }
 

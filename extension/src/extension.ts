@@ -2,12 +2,15 @@
 import * as vscode from 'vscode';
 import { cancelRecord, registerCommands } from './commands';
 import { DEBUG_TYPE, DebugSessions, SpinlensDebugAdapterFactory } from './debug';
+import { CHOOSE_INTERPRETER_COMMAND, chooseInterpreterCommand } from './interpreterPicker';
 import { ResultsPanel } from './panel';
-import { onPythonEnvironmentChange } from './python';
-import { SpinlensServer } from './server';
+import { onPythonEnvironmentChange, saveInterpreterSetting, systemDiscovery } from './python';
+import { SpinlensServer, launchArgs } from './server';
 import { SECTION, getSettings } from './settings';
+import { SPIN_AT_CURSOR_COMMAND, spinAtCursor } from './spinAtCursor';
 import { SpinStore } from './spins';
 import { START_SERVER_COMMAND, StatusBar } from './statusBar';
+import { watchTrust } from './trust';
 
 let server: SpinlensServer | undefined;
 
@@ -40,12 +43,25 @@ export function activate(context: vscode.ExtensionContext): void {
     statusBar,
     panel,
     { dispose: () => void spinServer.dispose() },
-    spinServer.onState((state) => statusBar.setServerState(state)),
+    spinServer.onState((state) => statusBar.setServerState(state, spinServer.interpreter?.python)),
     spinServer.onEvent(({ uri, requestId, event }) => store.route(uri, event, requestId)),
     ...registerCommands({ server: spinServer, store, panel, output }),
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new SpinlensDebugAdapterFactory()),
     new DebugSessions(store, { cancel: (record) => cancelRecord({ server: spinServer }, record), output }),
     vscode.commands.registerCommand(START_SERVER_COMMAND, () => spinServer.restart()),
+    vscode.commands.registerCommand(CHOOSE_INTERPRETER_COMMAND, () =>
+      chooseInterpreterCommand({
+        discovery: systemDiscovery,
+        current: () => spinServer.interpreter?.python,
+        bundled: () => launchArgs(context.extensionPath).bundled,
+        save: saveInterpreterSetting,
+      }),
+    ),
+    vscode.commands.registerCommand(SPIN_AT_CURSOR_COMMAND, () =>
+      spinAtCursor({ server: spinServer, store, panel, output }),
+    ),
+    // Restricted Mode: no server (lenses say why); trusting the workspace starts it.
+    watchTrust(() => void spinServer.restart()),
     vscode.workspace.onDidChangeConfiguration((change) => {
       if (!change.affectsConfiguration(SECTION)) return;
       panel.sendSettings();

@@ -4,9 +4,11 @@
  * on display whenever its script (re)announces itself with `ready`.
  */
 import * as vscode from 'vscode';
+import { childValues } from './children';
 import type { FromWebview, ToWebview } from './messages';
 import { isFileAllowed, parseWebviewMessage } from './webviewGate';
-import { type SpinChange, type SpinRecord, type SpinStore } from './spins';
+import type { PanelNote } from './panelNotes';
+import { type SpinChange, type SpinRecord, type SpinStore, isDone, queueItems } from './spins';
 import { makeNonce, renderHtml } from './webviewHtml';
 
 export const VIEW_TYPE = 'spinlens.results';
@@ -21,6 +23,10 @@ export class ResultsPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private ready = false;
   private displayed: SpinRecord | undefined;
+  /** Spins queued while another was shown: the panel moves to each once the shown one is over. */
+  private readonly followers = new Set<SpinRecord>();
+  /** The queue as the webview last got it (it starts empty). */
+  private postedQueue = '[]';
   private readonly disposables: vscode.Disposable[] = [];
   private readonly subscription: { dispose(): void };
 
@@ -47,10 +53,27 @@ export class ResultsPanel implements vscode.Disposable {
     if (!this.panel) this.create(preserveFocus);
     else this.panel.reveal(this.panel.viewColumn ?? vscode.ViewColumn.Beside, preserveFocus);
     if (record && record !== this.displayed) {
+      this.followers.delete(record);
       this.displayed = record;
       this.replay();
     }
     this.updateTitle();
+  }
+
+  /**
+   * A spin requested while the panel shows one still running: the running one
+   * stays on display (its output kept) and this one is listed as queued; the
+   * panel moves to it when it starts after the shown one is over.
+   */
+  queue(record: SpinRecord): void {
+    const shown = this.displayed;
+    if (!shown || isDone(shown) || !this.panel) {
+      this.show(record);
+      return;
+    }
+    this.followers.add(record);
+    this.panel.reveal(this.panel.viewColumn ?? vscode.ViewColumn.Beside, true);
+    this.postQueue();
   }
 
   private create(preserveFocus: boolean): void {
@@ -91,7 +114,7 @@ export class ResultsPanel implements vscode.Disposable {
     if (this.panel && this.displayed) this.panel.title = `Spinlens: ${this.displayed.step}`;
   }
 
-  private post(message: ToWebview): void {
+  private post(message: ToWebview | PanelNote): void {
     if (this.panel && this.ready) void this.panel.webview.postMessage(message);
   }
 
@@ -101,6 +124,38 @@ export class ResultsPanel implements vscode.Disposable {
     if (!record) return;
     this.post({ type: 'spin', uri: record.uri, step: record.step });
     for (const event of record.events) this.post({ type: 'event', event });
+    this.postChild();
+    this.postQueue();
+  }
+
+  private postQueue(): void {
+    if (!this.panel || !this.ready) return;
+    const items = queueItems(this.store.active(), this.displayed);
+    const text = JSON.stringify(items);
+    if (text === this.postedQueue) return;
+    this.postedQueue = text;
+    this.post({ type: 'queue', items });
+  }
+
+  private postChild(): void {
+    const record = this.displayed;
+    const text = record ? childValues.of(record) : undefined; // known when the picker chose it
+    if (text) this.post({ type: 'child', text });
+  }
+
+  /** The queued spin to show next, once the shown one is over: the oldest that has begun. */
+  private nextFollower(): SpinRecord | undefined {
+    for (const record of this.followers) {
+      if (record.events.length > 0) return record;
+    }
+    return undefined;
+  }
+
+  private switchTo(record: SpinRecord): void {
+    this.followers.delete(record);
+    this.displayed = record;
+    this.replay();
+    this.updateTitle();
   }
 
   sendSettings(): void {
@@ -108,9 +163,24 @@ export class ResultsPanel implements vscode.Disposable {
   }
 
   private onSpinChange({ record, event }: SpinChange): void {
-    if (record !== this.displayed || !event) return;
-    this.post({ type: 'event', event });
-    if (event.event === 'started') this.updateTitle();
+    const shown = this.displayed;
+    if (record !== shown) {
+      if (isDone(record)) this.followers.delete(record);
+      const next = shown && isDone(shown) ? this.nextFollower() : undefined;
+      if (next) this.switchTo(next);
+      else if (!event || event.event !== 'log' || record.events.length === 1) this.postQueue(); // a state change
+      return;
+    }
+    if (event) this.post({ type: 'event', event });
+    if (event?.event === 'started') {
+      this.updateTitle();
+      this.postChild();
+    }
+    if (!event || isDone(record)) {
+      const next = this.nextFollower();
+      if (next) this.switchTo(next);
+      else this.postQueue();
+    }
   }
 
   private onMessage(raw: unknown): void {
@@ -126,6 +196,7 @@ export class ResultsPanel implements vscode.Disposable {
     switch (message.type) {
       case 'ready':
         this.ready = true;
+        this.postedQueue = '[]';
         this.sendSettings();
         this.replay();
         return;

@@ -44,14 +44,16 @@ export interface SourceInfo {
 /**
  * Seconds. `prepare_s` (resolve + load, ~0 warm), `load_s` (execute the flow
  * text, bind inputs), `step_s` (the step function), `outputs_s` (fingerprint and
- * report outputs); the Python API adds `total_s`. A failure reports what was
- * measured before it.
+ * report outputs); a debug spin adds `paused_s` (stopped in the debugger, not in
+ * `step_s`); the Python API adds `total_s`. A failure reports what was measured
+ * before it.
  */
 export interface Timings {
   prepare_s?: number;
   load_s?: number;
   step_s?: number;
   outputs_s?: number;
+  paused_s?: number;
   total_s?: number;
   [name: string]: number | undefined;
 }
@@ -71,6 +73,21 @@ export interface DebugEvent extends EventBase {
   event: 'debug';
   host: string;
   port: number;
+}
+
+/** A debug spin's step stopped in the debugger (breakpoint, step, exception). */
+export interface PausedEvent extends EventBase {
+  event: 'paused';
+  /** Where it stopped: the user's frame. */
+  file: string;
+  line: number;
+  /** The function stopped in, e.g. the step's name. */
+  function: string;
+}
+
+/** The debugger let the step run on after a `paused`. */
+export interface ResumedEvent extends EventBase {
+  event: 'resumed';
 }
 
 export interface StartedEvent extends EventBase {
@@ -165,6 +182,8 @@ export interface FailedEvent extends EventBase {
 export type SpinEvent =
   | ProgressEvent
   | DebugEvent
+  | PausedEvent
+  | ResumedEvent
   | StartedEvent
   | LogEvent
   | ArtifactEvent
@@ -356,6 +375,8 @@ export interface ServerOptions {
   diffRows: number;
   /** MB a spun step may allocate beyond its inputs (a `memory` failure past it); 0: no limit. */
   memoryLimitMB: number;
+  /** Answer textDocument/inlayHint with the last spin's values (off by default). */
+  inlayHints: boolean;
 }
 
 export interface SpinArgs {
@@ -445,6 +466,74 @@ export interface ListStepsResult {
   error: string | null;
 }
 
+/** `runFlow`: `python flow.py run` for a flow with no run yet; `parameters` maps a Parameter's name to its text. */
+export interface RunFlowArgs {
+  uri: string;
+  flow?: string;
+  parameters?: Record<string, string>;
+  /** Chosen by the client: its `spinlens/runLog` lines carry it, and a cancel can name it. */
+  requestId?: string;
+}
+export interface RunFlowResult {
+  status: SpinStatus;
+  /** Metaflow's id of the run, once it named one. */
+  runId?: string;
+  error?: string;
+}
+
+export interface FlowArgs {
+  uri: string;
+  flow?: string;
+}
+/** A `Parameter` of the flow, as `python flow.py run --name value` takes it. */
+export interface ParameterSpec {
+  name: string;
+  /** The default as command-line text; null when it is not a literal. */
+  default: string | null;
+  help: string | null;
+  required: boolean;
+}
+export interface FlowParametersResult {
+  flow: string;
+  parameters: ParameterSpec[];
+}
+
+export interface ListTasksArgs {
+  uri: string;
+  step: string;
+  flow?: string;
+  run?: string;
+}
+/** One foreach child of a step in the source run. */
+export interface TaskInfo {
+  taskId: string;
+  /** The innermost foreach split index; null outside a foreach. */
+  index: number | null;
+  /** The `foreach=` artifact's name. */
+  var: string | null;
+  /** A short repr of the child's split value. */
+  value: string | null;
+}
+export interface ListTasksResult {
+  runId: string;
+  /** By split index, one per index. */
+  tasks: TaskInfo[];
+  /** The step's `setTask` choice; null: index 0. */
+  chosen: number | null;
+  /** More children than listed. */
+  truncated: boolean;
+}
+export interface SetTaskArgs {
+  uri: string;
+  step: string;
+  flow?: string;
+  /** Null clears the choice (split index 0). */
+  index: number | null;
+}
+export interface SetTaskResult {
+  index: number | null;
+}
+
 /**
  * A `workspace/executeCommand` command of the server, typed by its one argument
  * and its result; `parse` checks the result (it comes from another process)
@@ -476,6 +565,13 @@ export const ServerCommand = {
     parseRestartKernelResult,
   ),
   listSteps: new ServerCommandType<UriArgs, ListStepsResult>('spinlens.server.listSteps', parseListStepsResult),
+  runFlow: new ServerCommandType<RunFlowArgs, RunFlowResult>('spinlens.server.runFlow', parseRunFlowResult),
+  flowParameters: new ServerCommandType<FlowArgs, FlowParametersResult>(
+    'spinlens.server.flowParameters',
+    parseFlowParametersResult,
+  ),
+  listTasks: new ServerCommandType<ListTasksArgs, ListTasksResult>('spinlens.server.listTasks', parseListTasksResult),
+  setTask: new ServerCommandType<SetTaskArgs, SetTaskResult>('spinlens.server.setTask', parseSetTaskResult),
 } as const;
 
 /** A server -> client notification, typed by its params; `parse` checks them. */
@@ -499,9 +595,22 @@ export const EventNotification = new ServerNotificationType<EventNotificationPar
   parseEventNotification,
 );
 
+export interface RunLogParams {
+  uri: string;
+  /** The `requestId` of the `runFlow` request; null if it gave none. */
+  requestId: string | null;
+  stream: Stream;
+  text: string;
+}
+
+/** A `runFlow` run's output, line by line. */
+export const RunLogNotification = new ServerNotificationType<RunLogParams>('spinlens/runLog', parseRunLogParams);
+
 /**
  * Client-side commands. The server's code lenses call spinStep, debugStep and
- * showResults with `[uri, step, flow]`; the palette calls them with nothing.
+ * showResults with `[uri, step, flow]`, runFlow with `[uri, flow]` (over a flow
+ * with no run yet) and chooseTask with `[uri, step, flow]` (over a step inside
+ * a foreach); the palette calls them with nothing.
  */
 export const ClientCommand = {
   spinStep: 'spinlens.spinStep',
@@ -510,6 +619,8 @@ export const ClientCommand = {
   cancelSpin: 'spinlens.cancelSpin',
   restartKernel: 'spinlens.restartKernel',
   showResults: 'spinlens.showResults',
+  runFlow: 'spinlens.runFlow',
+  chooseTask: 'spinlens.chooseTask',
 } as const;
 
 // ---------------------------------------------------------------------------
@@ -583,6 +694,8 @@ function isDiffs(v: unknown): boolean {
 const EVENT_CHECKS: Record<SpinEventName, (e: Obj) => boolean> = {
   progress: (e) => isString(e.message),
   debug: (e) => isString(e.host) && typeof e.port === 'number',
+  paused: (e) => isString(e.file) && typeof e.line === 'number' && isString(e.function),
+  resumed: () => true,
   started: (e) =>
     isString(e.flow) &&
     isString(e.step) &&
@@ -742,4 +855,63 @@ function isStepInfo(value: unknown): value is StepInfo {
 export function parseListStepsResult(value: unknown): ListStepsResult | undefined {
   if (!isObject(value) || !Array.isArray(value.steps) || !isStringOrNull(value.error)) return undefined;
   return { steps: value.steps.filter(isStepInfo), error: value.error as string | null };
+}
+
+function parseRunFlowResult(value: unknown): RunFlowResult | undefined {
+  if (!isObject(value) || !isString(value.status) || !SPIN_STATUSES.includes(value.status)) return undefined;
+  if (value.runId !== undefined && !isString(value.runId)) return undefined;
+  if (value.error !== undefined && !isString(value.error)) return undefined;
+  const result: RunFlowResult = { status: value.status as SpinStatus };
+  if (value.runId !== undefined) result.runId = value.runId;
+  if (value.error !== undefined) result.error = value.error;
+  return result;
+}
+
+function isParameterSpec(value: unknown): value is ParameterSpec {
+  return (
+    isObject(value) &&
+    isString(value.name) &&
+    isStringOrNull(value.default) &&
+    isStringOrNull(value.help) &&
+    typeof value.required === 'boolean'
+  );
+}
+
+/** A `flowParameters` result with its malformed parameters dropped. */
+export function parseFlowParametersResult(value: unknown): FlowParametersResult | undefined {
+  if (!isObject(value) || !isString(value.flow) || !Array.isArray(value.parameters)) return undefined;
+  return { flow: value.flow, parameters: value.parameters.filter(isParameterSpec) };
+}
+
+function isTaskInfo(value: unknown): value is TaskInfo {
+  return (
+    isObject(value) &&
+    isString(value.taskId) &&
+    isNumberOrNull(value.index) &&
+    isStringOrNull(value.var) &&
+    isStringOrNull(value.value)
+  );
+}
+
+/** A `listTasks` result with its malformed tasks dropped. */
+export function parseListTasksResult(value: unknown): ListTasksResult | undefined {
+  if (!isObject(value) || !isString(value.runId) || !Array.isArray(value.tasks)) return undefined;
+  if (!isNumberOrNull(value.chosen) || typeof value.truncated !== 'boolean') return undefined;
+  return {
+    runId: value.runId,
+    tasks: value.tasks.filter(isTaskInfo),
+    chosen: value.chosen as number | null,
+    truncated: value.truncated,
+  };
+}
+
+function parseSetTaskResult(value: unknown): SetTaskResult | undefined {
+  return isObject(value) && isNumberOrNull(value.index) ? { index: value.index as number | null } : undefined;
+}
+
+export function parseRunLogParams(value: unknown): RunLogParams | undefined {
+  if (!isObject(value) || !isString(value.uri) || !isString(value.text)) return undefined;
+  if (value.stream !== 'stdout' && value.stream !== 'stderr') return undefined;
+  if (!isStringOrNull(value.requestId)) return undefined;
+  return { uri: value.uri, requestId: value.requestId as string | null, stream: value.stream, text: value.text };
 }

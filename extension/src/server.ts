@@ -1,8 +1,12 @@
 /**
- * The Spinlens language server: `<python> -m spinlens.cli lsp` over stdio,
- * started after checking the interpreter has the backend, restarted when the
- * interpreter changes, told about setting changes.
+ * The Spinlens language server over stdio: `<python> bundled/spinlens_main.py lsp`
+ * with the libraries the VSIX carries (`<python> -m spinlens.cli lsp` without a
+ * bundle), started after checking the interpreter can run it, restarted when the
+ * interpreter changes, told about setting changes. Never started in an untrusted
+ * workspace (trust.ts).
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   DidChangeConfigurationNotification,
@@ -16,21 +20,24 @@ import {
   TransportKind,
 } from 'vscode-languageclient/node';
 import { ensureBackend } from './install';
+import { CHOOSE_INTERPRETER_COMMAND } from './interpreterPicker';
 import {
   EventNotification,
   type EventNotificationParams,
   SERVER_LAUNCH_ARGS,
   type ServerCommandType,
 } from './protocol';
-import { type Interpreter, resolveInterpreter } from './python';
+import { type Interpreter, resolveInterpreter, saveInterpreterSetting } from './python';
 import { getSettings, serverOptions } from './settings';
 import type { ServerState } from './statusBar';
+import { UntrustedWorkspaceError } from './trust';
 
 const RESTART_DELAY_MS = 500;
 
 export class ServerUnavailableError extends Error {
-  constructor() {
-    super('The Spinlens server is not running (see the "Spinlens" output).');
+  constructor(python?: string) {
+    const using = python === undefined ? '' : ` with ${python}`;
+    super(`The Spinlens server is not running${using} (see the "Spinlens" output).`);
   }
 }
 
@@ -41,11 +48,24 @@ export class MalformedResultError extends Error {
   }
 }
 
+/** The launcher `make package` puts in the VSIX beside the bundled libraries. */
+export const BUNDLED_MAIN = path.join('bundled', 'spinlens_main.py');
+
+/**
+ * The server's arguments: the bundled launcher (which puts bundled/libs and
+ * bundled/server first on sys.path, and not on PYTHONPATH, so the user's code in
+ * kernels sees only spinlens's own folder), or `-m spinlens.cli lsp` without one.
+ */
+export function launchArgs(extensionPath: string): { args: string[]; bundled: boolean } {
+  const main = path.join(extensionPath, BUNDLED_MAIN);
+  return fs.existsSync(main) ? { args: [main, 'lsp'], bundled: true } : { args: [...SERVER_LAUNCH_ARGS], bundled: false };
+}
+
 /** How the server process is started (exported for tests). */
-export function processOptions(python: string, cwd: string | undefined): ProcessOptions {
+export function processOptions(python: string, cwd: string | undefined, args: readonly string[]): ProcessOptions {
   return {
     command: python,
-    args: [...SERVER_LAUNCH_ARGS],
+    args: [...args],
     transport: TransportKind.stdio,
     options: { cwd, env: { ...process.env, PYTHONUNBUFFERED: '1' } },
   };
@@ -54,6 +74,7 @@ export function processOptions(python: string, cwd: string | undefined): Process
 const SOURCE_NAMES: Record<Interpreter['source'], string> = {
   setting: 'the spinlens.python setting',
   'python-extension': "the Python extension's active environment",
+  workspace: "the workspace's virtual environment",
   path: 'PATH',
 };
 
@@ -79,16 +100,24 @@ export class SpinlensServer implements vscode.Disposable {
   constructor(
     private readonly extensionPath: string,
     private readonly output: vscode.OutputChannel,
+    private readonly isTrusted: () => boolean = () => vscode.workspace.isTrusted,
   ) {}
 
   private setState(state: ServerState): void {
     this.states.fire(state);
   }
 
-  /** The running client, starting the server first if needed (undefined: it cannot run). */
+  /**
+   * The running client, starting the server first if needed (undefined: it
+   * cannot run, or the workspace is not trusted).
+   */
   async ready(): Promise<LanguageClient | undefined> {
     if (this.client && this.client.state === State.Running) return this.client;
     if (this.disposed) return undefined;
+    if (!this.isTrusted()) {
+      this.setState('untrusted');
+      return undefined;
+    }
     if (!this.starting) {
       this.starting = this.start().finally(() => {
         this.starting = undefined;
@@ -107,10 +136,15 @@ export class SpinlensServer implements vscode.Disposable {
     this.output.appendLine(
       `[spinlens] Python interpreter: ${interpreter.python} (from ${SOURCE_NAMES[interpreter.source]})`,
     );
+    const launch = launchArgs(this.extensionPath);
+    const workspaceFolder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const hasBackend = await ensureBackend({
       python: interpreter.python,
-      extensionPath: this.extensionPath,
+      bundled: launch.bundled,
       output: this.output,
+      workspaceFolder,
+      chooseInterpreter: () => Promise.resolve(vscode.commands.executeCommand(CHOOSE_INTERPRETER_COMMAND)),
+      saveInterpreter: saveInterpreterSetting,
     });
     if (generation !== this.generation || this.disposed) return undefined;
     if (!hasBackend) {
@@ -124,11 +158,10 @@ export class SpinlensServer implements vscode.Disposable {
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       initializationOptions: serverOptions(settings),
     };
-    const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const client = new LanguageClient(
       'spinlens',
       'Spinlens',
-      processOptions(interpreter.python, cwd),
+      processOptions(interpreter.python, workspaceFolder, launch.args),
       clientOptions,
     );
     client.onNotification(EventNotification.method, (raw: unknown) => {
@@ -144,7 +177,7 @@ export class SpinlensServer implements vscode.Disposable {
     try {
       await client.start();
     } catch (error) {
-      this.output.appendLine(`[spinlens] the server did not start: ${String(error)}`);
+      this.output.appendLine(`[spinlens] the server did not start with ${interpreter.python}: ${String(error)}`);
       this.setState('unavailable');
       void client.dispose().catch(() => undefined);
       return undefined;
@@ -210,8 +243,9 @@ export class SpinlensServer implements vscode.Disposable {
     args: Args,
     token?: vscode.CancellationToken,
   ): Promise<Result> {
+    if (!this.isTrusted()) throw new UntrustedWorkspaceError();
     const client = await this.ready();
-    if (!client) throw new ServerUnavailableError();
+    if (!client) throw new ServerUnavailableError(this.interpreter?.python);
     const params = { command: command.name, arguments: command.arguments(args) as unknown as LSPAny[] };
     const raw: unknown = token
       ? await client.sendRequest(ExecuteCommandRequest.type, params, token)

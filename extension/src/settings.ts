@@ -32,6 +32,7 @@ export function readSettings(get: (key: string) => unknown): Settings {
     historySize: nonNegativeInteger(get('historySize'), 10),
     diffRows: positiveInteger(get('diffRows'), 20),
     memoryLimitMB: nonNegativeInteger(get('memoryLimitMB'), 0),
+    inlayHints: get('inlayHints') === true,
   };
 }
 
@@ -47,5 +48,6 @@ export function serverOptions(settings: Settings): ServerOptions {
     historySize: settings.historySize,
     diffRows: settings.diffRows,
     memoryLimitMB: settings.memoryLimitMB,
+    inlayHints: settings.inlayHints,
   };
 }

@@ -13,6 +13,7 @@ import {
   type SpinResult,
   type TerminalEvent,
 } from './protocol';
+import type { QueueItem } from './panelNotes';
 
 export type SpinState = 'pending' | 'running' | 'ok' | 'failed' | 'cancelled';
 
@@ -60,6 +61,22 @@ export function userArtifacts(record: SpinRecord): ArtifactEvent[] {
 /** The step's own artifacts that differ from the source run (changed or new there). */
 export function changedCount(record: SpinRecord): number {
   return userArtifacts(record).filter((a) => a.vs_source !== 'unchanged').length;
+}
+
+/** Every unfinished spin but `shown`, oldest first, each with the spin ahead of it in its file. */
+export function queueItems(active: readonly SpinRecord[], shown: SpinRecord | undefined): QueueItem[] {
+  const items: QueueItem[] = [];
+  active.forEach((record, i) => {
+    if (record === shown || isDone(record)) return;
+    const ahead = active.slice(0, i).filter((r) => r.uri === record.uri && !isDone(r));
+    items.push({
+      requestId: record.requestId,
+      step: record.step,
+      state: record.state === 'pending' ? 'queued' : 'running',
+      after: ahead[ahead.length - 1]?.step,
+    });
+  });
+  return items;
 }
 
 export class SpinStore {
@@ -257,6 +274,12 @@ export class SpinStore {
       if (r && !isDone(r) && (key === undefined || r.uri === key)) return r;
     }
     return undefined;
+  }
+
+  /** The unfinished spins (of `uri`, or of every document), oldest first. */
+  active(uri?: string): SpinRecord[] {
+    const key = uri === undefined ? undefined : this.normalizeUri(uri);
+    return this.records.filter((r) => !isDone(r) && (key === undefined || r.uri === key));
   }
 
   /** The most recently begun spin. */

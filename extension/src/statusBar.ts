@@ -3,8 +3,9 @@ import * as vscode from 'vscode';
 import { ClientCommand } from './protocol';
 import { type SpinRecord, type SpinStore, changedCount, userArtifacts } from './spins';
 import { clip, formatDuration, plural } from './format';
+import { MANAGE_TRUST_COMMAND, UNTRUSTED_REASON } from './trust';
 
-export type ServerState = 'starting' | 'running' | 'stopped' | 'unavailable';
+export type ServerState = 'starting' | 'running' | 'stopped' | 'unavailable' | 'untrusted';
 
 export interface StatusView {
   text: string;
@@ -17,8 +18,19 @@ export interface StatusView {
 /** Internal command (no palette entry) behind the status bar when the server is down. */
 export const START_SERVER_COMMAND = 'spinlens.startServer';
 
-/** What the item shows for the last spin and the server's state (pure, unit-tested). */
-export function describeStatus(record: SpinRecord | undefined, server: ServerState): StatusView {
+/**
+ * What the item shows for the last spin and the server's state (pure,
+ * unit-tested); `python` is the interpreter the server runs (or failed) with.
+ */
+export function describeStatus(record: SpinRecord | undefined, server: ServerState, python?: string): StatusView {
+  if (server === 'untrusted') {
+    return {
+      text: '$(shield) Spinlens',
+      tooltip: `${UNTRUSTED_REASON} Click to manage Workspace Trust.`,
+      command: MANAGE_TRUST_COMMAND,
+      error: false,
+    };
+  }
   if (record && (record.state === 'pending' || record.state === 'running')) {
     return {
       text: `$(sync~spin) Spinning ${record.step}…`,
@@ -28,9 +40,10 @@ export function describeStatus(record: SpinRecord | undefined, server: ServerSta
     };
   }
   if (server === 'unavailable' || server === 'stopped') {
+    const using = python === undefined ? '' : ` with ${python}`;
     return {
       text: '$(warning) Spinlens',
-      tooltip: 'Spinlens: the server is not running (see the Spinlens output). Click to start it.',
+      tooltip: `Spinlens: the server is not running${using} (see the Spinlens output). Click to start it.`,
       command: START_SERVER_COMMAND,
       error: true,
     };
@@ -38,7 +51,7 @@ export function describeStatus(record: SpinRecord | undefined, server: ServerSta
   if (server === 'starting' && !record) {
     return {
       text: '$(loading~spin) Spinlens',
-      tooltip: 'Spinlens: starting the server…',
+      tooltip: `Spinlens: starting the server${python === undefined ? '' : ` with ${python}`}…`,
       command: undefined,
       error: false,
     };
@@ -91,6 +104,7 @@ function totalSeconds(timings: Record<string, number | undefined>): number | und
 export class StatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private server: ServerState = 'starting';
+  private python: string | undefined;
   private record: SpinRecord | undefined;
   private readonly subscription: { dispose(): void };
 
@@ -105,13 +119,14 @@ export class StatusBar implements vscode.Disposable {
     this.item.show();
   }
 
-  setServerState(state: ServerState): void {
+  setServerState(state: ServerState, python?: string): void {
     this.server = state;
+    this.python = python;
     this.render();
   }
 
   private render(): void {
-    const view = describeStatus(this.record, this.server);
+    const view = describeStatus(this.record, this.server, this.python);
     this.item.text = view.text;
     this.item.tooltip = view.tooltip;
     const args =

@@ -64,6 +64,12 @@ export function createPanel(
       case 'log':
         log.onLog(e);
         break;
+      case 'paused':
+        header.onPaused(e);
+        break;
+      case 'resumed':
+        header.onResumed();
+        break;
       case 'artifact':
         artifacts.onArtifact(e);
         break;
@@ -99,6 +105,12 @@ export function createPanel(
         break;
       case 'settings':
         artifacts.setDiffRows(message.diffRows);
+        break;
+      case 'queue':
+        header.setQueue(message.items);
+        break;
+      case 'child':
+        header.setChild(message.text);
         break;
       default:
         break;

@@ -1,10 +1,11 @@
 /** What the extension posts to the webview, checked before the panel acts on it. */
 import type { ToWebview } from '../src/messages';
 import type { SpinEvent } from '../src/protocol';
+import type { PanelNote, QueueItem } from '../src/panelNotes';
 import { isObject } from './values';
 
 /** The message if it has a known shape, else undefined (it is then ignored). */
-export function parseHostMessage(raw: unknown): ToWebview | undefined {
+export function parseHostMessage(raw: unknown): ToWebview | PanelNote | undefined {
   if (!isObject(raw)) return undefined;
   switch (raw.type) {
     case 'spin':
@@ -19,6 +20,10 @@ export function parseHostMessage(raw: unknown): ToWebview | undefined {
         ? { type: 'event', event: event as unknown as SpinEvent }
         : undefined;
     }
+    case 'queue':
+      return Array.isArray(raw.items) ? { type: 'queue', items: raw.items.filter(isQueueItem) } : undefined;
+    case 'child':
+      return typeof raw.text === 'string' ? { type: 'child', text: raw.text } : undefined;
     case 'settings':
       return typeof raw.diffRows === 'number' && raw.diffRows >= 1
         ? { type: 'settings', diffRows: Math.floor(raw.diffRows) }
@@ -26,4 +31,14 @@ export function parseHostMessage(raw: unknown): ToWebview | undefined {
     default:
       return undefined;
   }
+}
+
+function isQueueItem(value: unknown): value is QueueItem {
+  return (
+    isObject(value) &&
+    typeof value.requestId === 'string' &&
+    typeof value.step === 'string' &&
+    (value.state === 'queued' || value.state === 'running') &&
+    (value.after === undefined || typeof value.after === 'string')
+  );
 }

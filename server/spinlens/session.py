@@ -32,12 +32,15 @@ from .wire.frames import (
     CancelRequest,
     ErrorReply,
     FetchRequest,
+    PreviewReply,
+    PreviewRequest,
     Ready,
     ShutdownRequest,
     SpinRequest,
     events_in_frame,
     fetch_reply_from_frame,
     from_frame,
+    preview_reply_from_frame,
     to_frame,
 )
 from .wire.ids import is_spin_id, new_spin_id
@@ -743,6 +746,38 @@ class SpinSession:
             if isinstance(reply, ErrorReply):
                 return self._from_history(spin_id, name, history, reply.error)
             return pickle.loads(payload)
+
+    def preview(
+        self,
+        step: str,
+        name: str,
+        run: str | None = None,
+        parent: str | None = None,
+        flow: str | None = None,
+    ) -> PreviewReply:
+        """A bounded description of one artifact of the source run (type, stored
+        size, a short text), from the running kernel only: it never starts one.
+        ``parent`` names the input of a join (``"*"``: its first); ``run`` None is
+        the latest successful run. ``SpinError`` says why there is none. Like
+        ``fetch``, not to be called while a spin runs in another thread."""
+        flow_name = flow if flow is not None else self.flow
+        if self._sock is None or self.kernel_pid is None:
+            raise SpinError("No kernel is running for this flow file.")
+        if flow_name is None:
+            flow_name = self._flow_info(None, None).name
+        request = PreviewRequest(
+            id=next(self._ids), flow=flow_name, step=step, name=name, run=run, parent=parent
+        )
+        with self._send_lock:
+            send_frame(self._sock, to_frame(request))
+        while True:
+            header, _ = recv_frame(self._sock)
+            if header.get("id") != request.id:
+                continue  # a late event of an ended spin
+            reply = preview_reply_from_frame(header)
+            if isinstance(reply, ErrorReply):
+                raise SpinError(reply.error)
+            return reply
 
     @staticmethod
     def _from_history(spin_id: str, name: str, history: History | None, error: str) -> Any:

@@ -5,7 +5,9 @@
 //
 // One editor for the file; the tests build on each other: warm the kernel with
 // a spin -> F9 in `train`, click "Debug this step", stopped there with `self` in
-// Variables -> F5, results in the panel -> nothing of the debug spin left running.
+// Variables (every input under it, read or not), only `train` in the call stack,
+// the panel saying where it is paused -> F5, results in the panel -> nothing of
+// the debug spin left running.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -66,6 +68,28 @@ async function variableRows(page) {
       [...pane.querySelectorAll('.monaco-list-row')].map((row) => (row.innerText || row.textContent).replace(/\s+/g, ' ').trim()),
     );
   });
+}
+
+/** Click a row of the Variables view (by its name) and expand it. */
+async function expandVariable(page, name) {
+  const row = await page.evaluateHandle((wanted) => {
+    const panes = [...document.querySelectorAll('.pane')].filter((pane) =>
+      /^variables$/i.test(pane.querySelector('.pane-header .title')?.textContent.trim() ?? ''),
+    );
+    const rows = panes.flatMap((pane) => [...pane.querySelectorAll('.monaco-list-row')]);
+    return rows.find((r) => (r.innerText || r.textContent).replace(/\s+/g, ' ').trim().split(/[ :=]/)[0] === wanted) ?? null;
+  }, name);
+  const element = row.asElement();
+  assert.ok(element, `a ${name} row in the Variables view`);
+  await element.click();
+  await page.keyboard.press('ArrowRight'); // expands the focused row (a no-op if the click did)
+}
+
+/** The frames of the Call Stack view, as their text (function, file, line). */
+async function callStackFrames(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('.debug-call-stack .stack-frame')].map((f) => (f.innerText || f.textContent).replace(/\s+/g, ' ').trim()),
+  );
 }
 
 const g = (name, fn) => guarded(() => editor, name, fn);
@@ -140,9 +164,35 @@ describe('Debug this step in a real VS Code (code-server)', { timeout: 300_000 }
     log(`Variables: ${rows.slice(0, 8).join(' | ')}`);
     assert.ok(rows.some((t) => /^w\b/.test(t)), 'the step\'s locals (w) are listed too');
 
+    // `raw` is an input `train` never reads: listed under `self` all the same.
+    const expandedAt = Date.now();
+    await expandVariable(page, 'self');
+    const inputs = await waitFor(async () => {
+      const r = await variableRows(page);
+      return r.some((t) => /^raw\b/.test(t)) ? r : null;
+    }, { timeout: 30_000, what: 'the untouched input `raw` under `self`' });
+    log(`self expanded in ${Date.now() - expandedAt} ms: ${inputs.filter((t) => /^(raw|feature_table|target|is_valid)\b/.test(t)).join(' | ')}`);
+
+    // Only the user's frame: no Spinlens, Metaflow runner or runpy frames.
+    const frames = await callStackFrames(page);
+    log(`call stack: ${frames.join(' | ')}`);
+    assert.equal(frames.length, 1, `one frame in the call stack, got: ${frames.join(' | ')}`);
+    assert.match(frames[0], /\btrain\b/);
+    assert.match(frames[0], /training_flow\.py/);
+
     atStop = spinProcesses();
     log(`while stopped: kernel ${atStop.kernels}, its children ${atStop.children}, debugpy ${atStop.debugpy.map((p) => `${p}: ${cmdline(p).slice(0, 80)}`).join('; ')}`);
     assert.equal(atStop.children.length, 1, 'one spin process (the debuggee) while stopped');
+  }));
+
+  it('the panel says where the step is paused', { timeout: 60_000 }, g('debug-paused-panel', async () => {
+    const frame = await editor.frameWith(STATUS, { timeout: 30_000, what: 'the results panel' });
+    const wanted = new RegExp(`paused at train, line ${breakLine}\\b`);
+    const status = await waitFor(async () => (wanted.test(await statusText(frame)) ? statusText(frame) : null), {
+      timeout: 30_000,
+      what: `the panel to say "paused at train, line ${breakLine}"`,
+    });
+    log(`panel status while stopped: ${status}`);
   }));
 
   it('continues (F5) to the end: results in the panel, the debug session over', { timeout: 120_000 }, g('debug-continue', async () => {
@@ -157,6 +207,10 @@ describe('Debug this step in a real VS Code (code-server)', { timeout: 300_000 }
     });
     log(`panel status: ${status}`);
     assert.match(status, /\bok\b/, 'the debug spin finished ok');
+    // The time stopped at the breakpoint is its own figure, not step time.
+    const timings = await frame.$eval('[data-testid="timings"]', (e) => e.textContent);
+    log(`panel timings: ${timings}`);
+    assert.match(timings, /\bpaused \d/, 'the panel shows the time paused');
     const names = await frame.$$eval(ROW, (els) => els.map((el) => el.getAttribute('data-name')));
     for (const name of ['coef', 'intercept', 'metrics']) assert.ok(names.includes(name), `a row for ${name}`);
   }));

@@ -1,8 +1,17 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type * as vscode from 'vscode';
-import { cancelRecord, registerCommands, runPickItems, stepPickItems } from '../../extension/src/commands';
+import {
+  CANCEL_AND_RESTART,
+  QUEUE,
+  cancelRecord,
+  registerCommands,
+  runPickItems,
+  stepPickItems,
+} from '../../extension/src/commands';
+import { ChildValues, childValue, taskPickItems } from '../../extension/src/children';
 import { ResultsPanel } from '../../extension/src/panel';
 import { ClientCommand, type ServerCommandType, type SpinEvent, type StepInfo, normalizeEvent } from '../../extension/src/protocol';
+import { changedParameters, missingRequired, parameterItems } from '../../extension/src/runFlow';
 import type { SpinlensServer } from '../../extension/src/server';
 import { SpinStore } from '../../extension/src/spins';
 import { loadFixtures } from './fixtures';
@@ -26,8 +35,16 @@ class FakeServer {
   answers: Record<string, (args: unknown) => unknown> = {
     'spinlens.server.listSteps': () => ({ steps: STEPS, error: null }),
   };
+  /** Notification handlers the extension registered on the client (spinlens/runLog). */
+  notifications = new Map<string, (params: unknown) => void>();
+  private readonly client = {
+    onNotification: (method: string, handler: (params: unknown) => void) => {
+      this.notifications.set(method, handler);
+      return { dispose: () => this.notifications.delete(method) };
+    },
+  };
   ready(): Promise<unknown> {
-    return Promise.resolve({});
+    return Promise.resolve(this.client);
   }
   hasCommand(command: { name: string }): boolean {
     return this.debugAvailable && command.name === 'spinlens.server.debug';
@@ -78,6 +95,62 @@ function editor(line: number) {
     selection: { active: { line } },
   };
 }
+
+describe('foreach children and flow Parameters', () => {
+  const listed = {
+    runId: '12',
+    tasks: [
+      { taskId: '4', index: 0, var: 'alphas', value: '0.1' },
+      { taskId: '5', index: 1, var: 'alphas', value: '0.01' },
+      { taskId: '9', index: null, var: null, value: null },
+    ],
+    chosen: 1,
+    truncated: false,
+  };
+
+  it('lists a step\'s children by split value and index, marking the current one', () => {
+    expect(taskPickItems(listed).map((i) => [i.label, i.description, i.index])).toEqual([
+      ['alphas=0.1 (index 0)', 'task 4', 0],
+      ['alphas=0.01 (index 1)', 'task 5 · current', 1],
+    ]);
+    expect(childValue({ taskId: '1', index: 3, var: null, value: "'a'" })).toBe("'a'");
+  });
+
+  it("remembers the values it saw, for the header of the spin of that child", () => {
+    const values = new ChildValues();
+    values.remember(URI, 'tune', listed);
+    const store = new SpinStore();
+    const record = store.begin(URI, 'tune');
+    expect(values.of(record)).toBeUndefined(); // not started yet
+    const started = fixtures.ok.find((e) => e.event === 'started') as unknown as SpinEvent & { source: object };
+    const at = (index: number, run = '12'): SpinEvent =>
+      normalizeEvent({ ...started, step: 'tune', source: { ...started.source, run_id: run, index } } as SpinEvent);
+    store.route(URI, at(1), record.requestId);
+    expect(values.of(record)).toBe('alphas=0.01');
+    const elsewhere = store.begin(URI, 'tune');
+    store.route(URI, at(1, '13'), elsewhere.requestId); // another run: its values are unknown
+    expect(values.of(elsewhere)).toBeUndefined();
+  });
+
+  it('sends only the Parameters the user changed, and wants the required ones', () => {
+    const specs = [
+      { name: 'rows', default: '1000000', help: 'rows of data', required: false },
+      { name: 'seed', default: null, help: null, required: true },
+    ];
+    const values = new Map([['rows', '1000000']]);
+    expect(parameterItems(specs, values).map((i) => i.label)).toEqual([
+      '$(play) Run with these values',
+      'rows = 1000000',
+      'seed = (required)',
+    ]);
+    expect(missingRequired(specs, values).map((s) => s.name)).toEqual(['seed']);
+    values.set('seed', '7');
+    expect(missingRequired(specs, values)).toEqual([]);
+    expect(changedParameters(specs, values)).toEqual({ seed: '7' });
+    values.set('rows', '20000');
+    expect(changedParameters(specs, values)).toEqual({ rows: '20000', seed: '7' });
+  });
+});
 
 describe('pick lists', () => {
   it('lists the steps with the one at the cursor first', () => {
@@ -195,12 +268,114 @@ describe('commands', () => {
     expect(mock.messages[0]?.text).toContain('server is not running');
   });
 
-  it('queues a second spin of the same file on the server instead of cancelling the first', async () => {
+  it('asks, while a spin of the file runs, whether to queue the new one: Queue keeps the first', async () => {
     const first = t.store.begin(URI, 'train');
+    t.panel.show(first);
     t.server.answers['spinlens.server.spin'] = () => ({ spinId: 'b', status: 'ok' });
+    mock.messageAnswer = QUEUE;
     await t.run(ClientCommand.spinStep, URI, 'tune');
+    expect(mock.messages[0]?.level).toBe('warning');
+    expect(mock.messages[0]?.items.filter((i) => typeof i === 'string')).toEqual([QUEUE, CANCEL_AND_RESTART]);
+    expect(mock.messages[0]?.text).toBe('Spinlens: train is still spinning.');
     expect(t.server.calls.map((c) => c.command)).toEqual(['spinlens.server.spin']);
     expect(first.state).toBe('pending');
+    expect(t.panel.record).toBe(first); // its view is kept
+  });
+
+  it('Cancel and restart cancels the running spin by its requestId, then spins', async () => {
+    const first = t.store.begin(URI, 'train');
+    t.panel.show(first);
+    t.server.answers['spinlens.server.cancel'] = () => ({ cancelled: true });
+    t.server.answers['spinlens.server.spin'] = () => ({ spinId: 'b', status: 'ok' });
+    mock.messageAnswer = CANCEL_AND_RESTART;
+    await t.run(ClientCommand.spinStep, URI, 'tune');
+    expect(t.server.calls).toEqual([
+      { command: 'spinlens.server.cancel', args: { uri: URI, requestId: first.requestId } },
+      { command: 'spinlens.server.spin', args: { uri: URI, step: 'tune', requestId: t.store.latest(URI)?.requestId } },
+    ]);
+    expect(t.panel.record?.step).toBe('tune');
+  });
+
+  it('neither choice: no spin', async () => {
+    t.store.begin(URI, 'train');
+    await t.run(ClientCommand.spinStep, URI, 'tune');
+    expect(t.server.calls).toEqual([]);
+    expect(t.store.latest(URI)?.step).toBe('train');
+  });
+
+  it('offers to run a flow that has no successful run, then spins again', async () => {
+    let runs = 0;
+    t.server.answers['spinlens.server.spin'] = (args) => {
+      const { requestId } = args as { requestId: string };
+      const failed = {
+        event: 'failed', spin_id: `s${runs}`, status: 'failed', kind: 'setup', code: 'no-successful-run',
+        error: 'Flow F has no successful run to take inputs from.', traceback: null, file: null, line: null, timings: {},
+      };
+      if (runs === 0) {
+        t.store.route(URI, normalizeEvent(failed as SpinEvent), requestId);
+        return { spinId: 's0', status: 'failed', error: failed.error };
+      }
+      return { spinId: 's1', status: 'ok' };
+    };
+    t.server.answers['spinlens.server.flowParameters'] = () => ({ flow: 'F', parameters: [] });
+    t.server.answers['spinlens.server.runFlow'] = (args) => {
+      const { requestId } = args as { requestId: string };
+      t.server.notifications.get('spinlens/runLog')?.({ uri: URI, requestId, stream: 'stdout', text: 'Workflow starting\n' });
+      runs++;
+      return { status: 'ok', runId: '7' };
+    };
+    mock.messageAnswer = 'Run the flow';
+    const channels: ReturnType<typeof window.createOutputChannel>[] = [];
+    const create = window.createOutputChannel;
+    window.createOutputChannel = (name: string) => {
+      const channel = create(name);
+      channels.push(channel);
+      return channel;
+    };
+    try {
+      await t.run(ClientCommand.spinStep, URI, 'train', 'F');
+    } finally {
+      window.createOutputChannel = create;
+    }
+    expect(mock.messages[0]?.text).toBe('Spinlens: F has no successful run yet, so train has no inputs to spin from.');
+    expect(mock.messages[0]?.items.filter((i) => typeof i === 'string')).toEqual(['Run the flow']);
+    expect(t.server.calls.map((c) => c.command)).toEqual([
+      'spinlens.server.spin',
+      'spinlens.server.flowParameters',
+      'spinlens.server.runFlow',
+      'spinlens.server.spin',
+    ]);
+    expect(t.server.calls[2]?.args).toMatchObject({ uri: URI, flow: 'F', parameters: {} });
+    expect(t.store.latest(URI, 'train')?.state).toBe('ok');
+    expect(mock.messages.filter((m) => m.level === 'error')).toEqual([]);
+    expect(channels.find((c) => c.name === 'Spinlens: flow runs')?.lines).toContain('Workflow starting\n');
+  });
+
+  it('picks a foreach child from listTasks, tells the server, and spins that index', async () => {
+    t.server.answers['spinlens.server.listTasks'] = () => ({
+      runId: '12',
+      tasks: [
+        { taskId: '4', index: 0, var: 'alphas', value: '0.1' },
+        { taskId: '5', index: 1, var: 'alphas', value: '0.01' },
+        { taskId: '6', index: 2, var: 'alphas', value: '0.001' },
+      ],
+      chosen: null,
+      truncated: false,
+    });
+    t.server.answers['spinlens.server.setTask'] = (args) => ({ index: (args as { index: number }).index });
+    t.server.answers['spinlens.server.spin'] = () => ({ spinId: 'c', status: 'ok' });
+    mock.quickPickAnswer = (items: unknown[]) => items[2];
+    await t.run(ClientCommand.chooseTask, URI, 'tune', 'F');
+    const labels = (mock.quickPicks[0]?.items as { label: string }[]).map((i) => i.label);
+    expect(labels).toEqual(['alphas=0.1 (index 0)', 'alphas=0.01 (index 1)', 'alphas=0.001 (index 2)']);
+    expect(t.server.calls).toEqual([
+      { command: 'spinlens.server.listTasks', args: { uri: URI, step: 'tune', flow: 'F' } },
+      { command: 'spinlens.server.setTask', args: { uri: URI, step: 'tune', flow: 'F', index: 2 } },
+      {
+        command: 'spinlens.server.spin',
+        args: { uri: URI, step: 'tune', flow: 'F', index: 2, requestId: t.store.latest(URI)?.requestId },
+      },
+    ]);
   });
 
   it('passes the flow a lens names', async () => {
@@ -275,7 +450,15 @@ describe('commands', () => {
     expect(mock.messages.at(-1)?.text).toBe('Spinlens: no spin is running.');
     const record = t.store.begin(URI, 'train');
     await t.run(ClientCommand.cancelSpin);
-    expect(t.server.calls.at(-1)).toEqual({ command: 'spinlens.server.cancel', args: { uri: URI } });
+    // The palette's Cancel: the spin shown if it runs, else the newest running one; that one only.
+    expect(t.server.calls.at(-1)).toEqual({ command: 'spinlens.server.cancel', args: { uri: URI, requestId: record.requestId } });
+    const shown = t.store.begin(URI, 'tune');
+    t.panel.show(record);
+    await t.run(ClientCommand.cancelSpin);
+    expect(t.server.calls.at(-1)?.args).toEqual({ uri: URI, requestId: record.requestId });
+    t.panel.show(shown);
+    await t.run(ClientCommand.cancelSpin);
+    expect(t.server.calls.at(-1)?.args).toEqual({ uri: URI, requestId: shown.requestId });
     // The panel's Cancel button (and a debug session's end): that spin only, by its request id.
     cancelRecord({ server: t.server as unknown as SpinlensServer }, record);
     expect(t.server.calls.at(-1)).toEqual({ command: 'spinlens.server.cancel', args: { uri: URI, requestId: record.requestId } });

@@ -16,7 +16,9 @@ import {
 } from '../../extension/src/debug';
 import type { DebugEvent, SpinEvent } from '../../extension/src/protocol';
 import { type SpinRecord, SpinStore } from '../../extension/src/spins';
+import { loadFixtures } from './fixtures';
 import { DebugAdapterServer, Uri, mock, window } from './mocks/vscode';
+import { type Harness, load } from './panelHarness';
 
 const URI = 'file:///work/project/flow.py';
 
@@ -188,5 +190,58 @@ describe('DebugSessions', () => {
     debugSpin();
     await flush();
     expect(mock.debugStarts).toEqual([]);
+  });
+});
+
+describe('the results panel during a debug spin', () => {
+  const fixtures = loadFixtures();
+  const stream = fixtures.cancelled; // started, debug, paused, resumed, paused, failed
+  const send = (h: Harness, upTo: string, nth = 1): void => {
+    let seen = 0;
+    for (const event of stream) {
+      h.send({ type: 'event', event });
+      if (event.event === upTo && ++seen === nth) return;
+    }
+  };
+
+  it('says where the step is paused, and running again once resumed', () => {
+    const h = load();
+    h.send({ type: 'spin', uri: URI, step: 'train' });
+    send(h, 'paused');
+    const status = h.q('status');
+    expect(status.textContent).toBe('paused at train, line 133');
+    expect(status.dataset.status).toBe('paused');
+    expect(h.q('cancel').hidden).toBe(false); // still a running spin: Cancel stays
+    send(h, 'resumed');
+    expect(status.textContent).toBe('running…');
+    expect(status.dataset.status).toBe('running');
+  });
+
+  it('names the file when the step is paused in another one', () => {
+    const h = load();
+    h.send({ type: 'spin', uri: URI, step: 'train' });
+    send(h, 'debug');
+    const [started] = stream;
+    const paused = { event: 'paused', spin_id: started?.spin_id, file: '/work/project/scaling.py', line: 3, function: 'scale' };
+    h.send({ type: 'event', event: paused });
+    expect(h.q('status').textContent).toBe('paused at scale (scaling.py), line 3');
+  });
+
+  it('ends paused when the spin ends (the debugger stopped it)', () => {
+    const h = load();
+    h.send({ type: 'spin', uri: URI, step: 'train' });
+    for (const event of stream) h.send({ type: 'event', event });
+    expect(h.q('status').dataset.status).toBe('cancelled');
+    expect(h.q('status').textContent).toBe('cancelled');
+  });
+
+  it('shows the time paused among the timings, apart from the step', () => {
+    const h = load();
+    h.send({ type: 'spin', uri: URI, step: 'train' });
+    const [started] = stream;
+    h.send({ type: 'event', event: started });
+    const finished = { event: 'finished', spin_id: started?.spin_id, status: 'ok', next_steps: [], foreach: null, timings: { step_s: 0.004, paused_s: 1.25 } };
+    h.send({ type: 'event', event: finished });
+    expect(h.q('timings').textContent).toBe('step 4 ms · paused 1.25 s');
   });
 });

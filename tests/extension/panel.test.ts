@@ -78,7 +78,44 @@ describe('ResultsPanel', () => {
     const before = t.fake().webview.posted.length;
     t.store.begin('file:///work/project/other.py', 'start');
     t.store.route('file:///work/project/other.py', { event: 'log', spin_id: 'o', stream: 'stdout', text: 'x' });
-    expect(t.fake().webview.posted).toHaveLength(before);
+    const posted = t.fake().webview.posted.slice(before) as { type: string }[];
+    expect(posted.filter((m) => m.type !== 'queue')).toEqual([]);
+    // It is listed, though: running beside the one shown.
+    expect(posted.at(-1)).toMatchObject({ type: 'queue', items: [{ step: 'start', state: 'running', after: undefined }] });
+  });
+
+  it('keeps showing a running spin while another queues behind it, then moves to it', () => {
+    const first = t.store.begin(URI, 'train');
+    t.panel.show(first);
+    t.fake().webview.receive({ type: 'ready' });
+    t.store.route(URI, { event: 'log', spin_id: 'a', stream: 'stdout', text: 'first output' }, first.requestId);
+    const second = t.store.begin(URI, 'tune');
+    t.panel.queue(second);
+    expect(t.panel.record).toBe(first);
+    expect(t.fake().webview.posted.at(-1)).toEqual({
+      type: 'queue',
+      items: [{ requestId: second.requestId, step: 'tune', state: 'queued', after: 'train' }],
+    });
+    // The first ends: the panel stays until the queued one begins.
+    const cancelled = normalizeEvent(fixtures.cancelled.at(-1) as unknown as SpinEvent);
+    t.store.route(URI, cancelled, first.requestId);
+    expect(first.state).toBe('cancelled');
+    expect(t.panel.record).toBe(first);
+    t.store.route(URI, { event: 'log', spin_id: 'b', stream: 'stdout', text: 'second output' }, second.requestId);
+    expect(t.panel.record).toBe(second);
+    const spins = t.fake().webview.posted.filter((m) => (m as { type: string }).type === 'spin');
+    expect(spins.at(-1)).toEqual({ type: 'spin', uri: URI, step: 'tune' });
+    // The first's output is still in the store.
+    expect(first.events.some((e) => e.event === 'log' && e.text === 'first output')).toBe(true);
+  });
+
+  it('shows a queued spin at once when nothing runs', () => {
+    const done = t.store.begin(URI, 'train');
+    t.store.complete(done, { spinId: 'x', status: 'ok' });
+    t.panel.show(done);
+    const next = t.store.begin(URI, 'tune');
+    t.panel.queue(next);
+    expect(t.panel.record).toBe(next);
   });
 
   it('replays the shown spin when the webview reloads', () => {

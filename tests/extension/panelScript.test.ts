@@ -56,6 +56,40 @@ describe('panel.js', () => {
     expect(h.q('record').textContent).toContain('.spinlens/TrainingFlow/train/a1b2c3');
   });
 
+  it('lists the queued and running spins beside the one shown', () => {
+    const h = load();
+    spin(h, 'ok');
+    expect(h.q('queue').hidden).toBe(true);
+    h.send({
+      type: 'queue',
+      items: [
+        { requestId: 'r2', step: 'tune', state: 'queued', after: 'train' },
+        { requestId: 'r3', step: 'start', state: 'running' },
+        { requestId: 'r4', step: 42, state: 'queued' }, // malformed: dropped
+      ],
+    });
+    expect(h.q('queue').hidden).toBe(false);
+    expect(h.all('queue-item').map((e) => e.textContent)).toEqual(['queued: tune (after train)', 'running: start']);
+    h.send({ type: 'queue', items: [] });
+    expect(h.q('queue').hidden).toBe(true);
+    expect(h.all('queue-item')).toEqual([]);
+  });
+
+  it("says which foreach child ran: its index, then its value when known", () => {
+    const h = load();
+    h.send({ type: 'spin', uri: URI, step: 'tune' });
+    const [started] = fixtures.ok.filter((e) => e.event === 'started');
+    const source = { ...(started?.source as Record<string, unknown>), index: 2 };
+    h.send({ type: 'event', event: { ...started, step: 'tune', source } });
+    expect(h.q('source-run').textContent).toMatch(/ · index 2$/);
+    h.send({ type: 'child', text: 'alphas=0.01' });
+    expect(h.q('child').textContent).toBe(' · index 2 · alphas=0.01');
+    // A spin outside a foreach says nothing of a child, whatever arrives.
+    spin(h, 'ok');
+    h.send({ type: 'child', text: 'alphas=0.01' });
+    expect(h.q('child').textContent).toBe('');
+  });
+
   it("keeps Metaflow's own artifacts in a labelled group, closed until asked, and counts them apart", () => {
     const h = load();
     spin(h, 'ok');

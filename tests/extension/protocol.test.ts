@@ -24,7 +24,7 @@ describe('event guards', () => {
 
   it('cover every event kind', () => {
     expect(new Set(all.map((e) => e.event))).toEqual(
-      new Set(['progress', 'started', 'log', 'artifact', 'finished', 'failed']),
+      new Set(['progress', 'started', 'debug', 'paused', 'resumed', 'log', 'artifact', 'finished', 'failed']),
     );
   });
 
@@ -210,6 +210,8 @@ const MIRRORS: Record<string, string> = {
   artifact: 'ArtifactEvent',
   finished: 'FinishedEvent',
   failed: 'FailedEvent',
+  paused: 'PausedEvent',
+  resumed: 'ResumedEvent',
   Card: 'Card',
 };
 
@@ -239,7 +241,7 @@ describe('docs/protocol.md', () => {
   it('names no client command the mirror lacks (contract.test.ts checks the server commands)', () => {
     const clientCommands = new Set(doc.match(/`(spinlens\.[a-z][A-Za-z]+)`/g)?.map((m) => m.slice(1, -1)));
     for (const name of clientCommands) {
-      if (name.startsWith('spinlens.server.') || /^spinlens\.(python|defaultSourceRun|historySize|diffRows|memoryLimitMB)$/.test(name)) continue;
+      if (name.startsWith('spinlens.server.') || /^spinlens\.(python|defaultSourceRun|historySize|diffRows|memoryLimitMB|inlayHints)$/.test(name)) continue;
       expect(Object.values(ClientCommand)).toContain(name);
     }
   });

@@ -1,12 +1,18 @@
 import * as os from 'node:os';
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { Exec } from '../../extension/src/install';
 import {
+  type DiscoveryDeps,
   FALLBACK_PYTHON,
   chooseInterpreter,
+  condaEnvironments,
   environmentsApi,
+  environmentsFromPythonExtension,
   expandPath,
+  findInterpreters,
   interpreterFromPythonExtension,
   resolveInterpreter,
+  workspaceVenv,
 } from '../../extension/src/python';
 import { Uri, mock } from './mocks/vscode';
 
@@ -120,5 +126,82 @@ describe('resolveInterpreter (VS Code wiring)', () => {
       python: '/work/project/.venv/bin/python',
       source: 'setting',
     });
+  });
+});
+
+describe('the workspace venv', () => {
+  it('comes after the Python extension and before python3 on PATH', async () => {
+    const venv = () => '/work/project/.venv/bin/python';
+    expect(await chooseInterpreter({ setting: () => '', pythonExtension: () => Promise.resolve(undefined), workspaceVenv: venv })).toEqual({
+      python: '/work/project/.venv/bin/python',
+      source: 'workspace',
+    });
+    expect(
+      await chooseInterpreter({ setting: () => '', pythonExtension: () => Promise.resolve('/ext/python'), workspaceVenv: venv }),
+    ).toEqual({ python: '/ext/python', source: 'python-extension' });
+  });
+
+  it('is .venv, else venv, when its interpreter exists', () => {
+    const have = (files: string[]) => (file: string) => files.includes(file);
+    expect(workspaceVenv('/w', have(['/w/venv/bin/python', '/w/.venv/bin/python']))).toBe('/w/.venv/bin/python');
+    expect(workspaceVenv('/w', have(['/w/venv/bin/python']))).toBe('/w/venv/bin/python');
+    expect(workspaceVenv('/w', have([]))).toBeUndefined();
+  });
+});
+
+describe('findInterpreters (the picker)', () => {
+  const deps = (over: Partial<DiscoveryDeps> = {}): DiscoveryDeps => ({
+    pythonExtension: () => Promise.resolve(['/ext/envs/a/bin/python']),
+    workspaceFolders: ['/w'],
+    conda: () => Promise.resolve(['/home/u/miniconda3', '/home/u/miniconda3/envs/ml']),
+    pathDirs: ['/usr/local/bin', '/usr/bin'],
+    exists: (file) => !file.includes('missing'),
+    list: (folder) =>
+      folder === '/usr/bin' ? ['python3', 'python3.11', 'python3-config', 'python', 'pythonw'] : folder === '/usr/local/bin' ? ['python3.12'] : [],
+    ...over,
+  });
+
+  it('lists the Python extension, workspace venvs, conda environments and PATH, each path once', async () => {
+    const found = await findInterpreters(deps());
+    expect(found).toEqual([
+      { python: '/ext/envs/a/bin/python', source: 'python-extension' },
+      { python: '/w/.venv/bin/python', source: 'workspace' },
+      { python: '/w/venv/bin/python', source: 'workspace' },
+      { python: '/home/u/miniconda3/bin/python', source: 'conda' },
+      { python: '/home/u/miniconda3/envs/ml/bin/python', source: 'conda' },
+      { python: '/usr/local/bin/python3.12', source: 'path' },
+      { python: '/usr/bin/python3', source: 'path' },
+      { python: '/usr/bin/python3.11', source: 'path' },
+    ]);
+    const again = await findInterpreters(deps({ pythonExtension: () => Promise.resolve(['/w/.venv/bin/python']) }));
+    expect(again.filter((c) => c.python === '/w/.venv/bin/python')).toEqual([{ python: '/w/.venv/bin/python', source: 'python-extension' }]);
+  });
+
+  it("reads conda's own list, else the folders its installers use", async () => {
+    const listed: Exec = (file, args) => {
+      expect(args).toEqual(['env', 'list', '--json']);
+      return Promise.resolve({ code: 0, stdout: JSON.stringify({ envs: ['/opt/conda', '/opt/conda/envs/x'] }), stderr: '' });
+    };
+    expect(await condaEnvironments(listed, '/home/u')).toEqual(['/opt/conda', '/opt/conda/envs/x']);
+    const absent: Exec = () => Promise.resolve({ code: null, stdout: '', stderr: '', spawnError: 'ENOENT' });
+    const folders = await condaEnvironments(absent, '/home/u', (folder) => (folder === '/home/u/miniforge3/envs' ? ['geo'] : []));
+    expect(folders).toContain('/home/u/miniforge3/envs/geo');
+    expect(folders).toContain('/home/u/miniconda3');
+    expect(folders).toContain('/opt/conda');
+  });
+
+  it("takes the Python extension's known environments, executables first", async () => {
+    mock.extensions['ms-python.python'] = {
+      isActive: true,
+      exports: {
+        environments: {
+          getActiveEnvironmentPath: () => ({ id: 'a', path: '/a' }),
+          known: [{ path: '/envs/a', executable: { uri: Uri.file('/envs/a/bin/python') } }, { path: '/envs/b/bin/python' }],
+        },
+      },
+    };
+    expect(await environmentsFromPythonExtension()).toEqual(['/envs/a/bin/python', '/envs/b/bin/python']);
+    mock.extensions = {};
+    expect(await environmentsFromPythonExtension()).toEqual([]);
   });
 });

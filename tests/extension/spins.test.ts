@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { type SpinEvent, normalizeEvent } from '../../extension/src/protocol';
-import { MAX_LOG_CHARS, type SpinChange, SpinStore, changedCount, isDone, userArtifacts } from '../../extension/src/spins';
+import {
+  MAX_LOG_CHARS,
+  type SpinChange,
+  SpinStore,
+  changedCount,
+  isDone,
+  queueItems,
+  userArtifacts,
+} from '../../extension/src/spins';
 import { loadFixtures } from './fixtures';
 
 const fixtures = loadFixtures();
@@ -205,5 +213,31 @@ describe('SpinStore routing', () => {
     sub.dispose();
     store.begin(URI, 'b');
     expect(calls).toBe(1);
+  });
+});
+
+describe('the queue beside the shown spin', () => {
+  it('lists every unfinished spin but the shown one, each after the one ahead of it in its file', () => {
+    const store = new SpinStore();
+    const train = store.begin(URI, 'train');
+    store.route(URI, log('a', 'x'), train.requestId);
+    const tune = store.begin(URI, 'tune');
+    const other = store.begin(OTHER, 'start');
+    const end = store.begin(URI, 'end');
+    expect(store.active(URI)).toEqual([train, tune, end]);
+    expect(queueItems(store.active(), train)).toEqual([
+      { requestId: tune.requestId, step: 'tune', state: 'queued', after: 'train' },
+      { requestId: other.requestId, step: 'start', state: 'queued', after: undefined },
+      { requestId: end.requestId, step: 'end', state: 'queued', after: 'tune' },
+    ]);
+    // train ends: tune is next, and running once its events come.
+    store.complete(train, { spinId: 'a', status: 'cancelled' });
+    store.route(URI, log('b', 'y'), tune.requestId);
+    expect(store.active(URI)).toEqual([tune, end]);
+    expect(queueItems(store.active(), train)).toEqual([
+      { requestId: tune.requestId, step: 'tune', state: 'running', after: undefined },
+      { requestId: other.requestId, step: 'start', state: 'queued', after: undefined },
+      { requestId: end.requestId, step: 'end', state: 'queued', after: 'tune' },
+    ]);
   });
 });

@@ -42,11 +42,20 @@ describe('describeStatus', () => {
     expect(describeStatus(spun('cancelled'), 'running').text).toBe('$(circle-slash) train: cancelled');
   });
 
-  it('warns when the server cannot run, and clicking starts it', () => {
-    const view = describeStatus(undefined, 'unavailable');
+  it('warns when the server cannot run, naming the interpreter, and clicking starts it', () => {
+    const view = describeStatus(undefined, 'unavailable', '/opt/py/bin/python3');
     expect(view.command).toBe(START_SERVER_COMMAND);
     expect(view.error).toBe(true);
+    expect(view.tooltip).toContain('not running with /opt/py/bin/python3');
     expect(describeStatus(undefined, 'stopped').command).toBe(START_SERVER_COMMAND);
+  });
+
+  it('says why nothing runs in an untrusted workspace, and clicking manages trust', () => {
+    const view = describeStatus(undefined, 'untrusted');
+    expect(view.text).toBe('$(shield) Spinlens');
+    expect(view.tooltip).toContain('untrusted workspace');
+    expect(view.command).toBe('workbench.trust.manage');
+    expect(view.error).toBe(false);
   });
 });
 

@@ -68,6 +68,16 @@ def test_debug_command_waits_for_the_debugger_then_reports_like_a_spin(
             kinds = [e["event"] for e in events]
             printed = next(i for i, e in enumerate(events) if "scaled" in e.get("text", ""))
             assert kinds.index("debug") < printed < kinds.index("finished"), events[:5]
+            # Stopped at the breakpoint, then continued: where, and for how long.
+            paused = next(e for e in events if e["event"] == "paused")
+            line = linear_run.file.read_text().splitlines().index(PRINT_LINE) + 1
+            assert (Path(paused["file"]), paused["line"], paused["function"]) == (
+                linear_run.file.resolve(),
+                line,
+                "middle",
+            )
+            assert kinds.index("debug") < kinds.index("paused") < kinds.index("resumed") < printed
+            assert events[-1]["timings"]["paused_s"] > 0, events[-1]
             begun = [r.params.value for r in client.progress if r.params.value["kind"] == "begin"]
             assert [value["title"] for value in begun] == ["Debugging middle"]
 

@@ -17,12 +17,15 @@ from typing import Any
 
 import pytest
 
+import spinlens
 from dapclient import DapClient, read_attach_configuration
 from flowruns import FlowRun
 from procs import children, still_running
 from spinlens import SpinSession
 from spinlens.session import SpinResult
-from spinlens.wire.events import DebugReady, Event
+from spinlens.wire.events import Artifact, DebugReady, Event, Paused, Resumed
+
+SPINLENS_ROOT = Path(spinlens.__file__).parent
 
 
 def _accepts(port: int) -> bool:
@@ -36,8 +39,10 @@ class DebugSpin:
     def __init__(self, session: SpinSession, step: str, **spin_args: Any) -> None:
         ready: queue.Queue[DebugReady] = queue.Queue()
         self.results: list[SpinResult] = []
+        self.events: list[tuple[float, Event]] = []  # as they arrived (perf_counter)
 
         def on_event(event: Event) -> None:
+            self.events.append((time.perf_counter(), event))
             if isinstance(event, DebugReady):
                 ready.put(event)
 
@@ -58,10 +63,26 @@ class DebugSpin:
     ) -> None:
         self.dap.attach({"justMyCode": just_my_code}, breakpoints, exceptions)
 
-    def top_frame(self, stopped: dict[str, Any]) -> dict[str, Any]:
+    def frames(self, stopped: dict[str, Any]) -> list[dict[str, Any]]:
         thread = stopped["body"]["threadId"]
-        frames = self.dap.request("stackTrace", {"threadId": thread})["body"]["stackFrames"]
-        return frames[0]
+        return self.dap.request("stackTrace", {"threadId": thread})["body"]["stackFrames"]
+
+    def top_frame(self, stopped: dict[str, Any]) -> dict[str, Any]:
+        return self.frames(stopped)[0]
+
+    def variables(self, reference: int) -> dict[str, dict[str, Any]]:
+        found = self.dap.request("variables", {"variablesReference": reference})["body"]
+        return {v["name"]: v for v in found["variables"]}
+
+    def self_variables(self, frame: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """What the Variables view lists when ``self`` is expanded in ``frame``."""
+        scopes = self.dap.request("scopes", {"frameId": frame["id"]})["body"]["scopes"]
+        local = next(s for s in scopes if s["name"].lower() == "locals")
+        flow = self.variables(local["variablesReference"])["self"]
+        return self.variables(flow["variablesReference"])
+
+    def events_of(self, kind: type[Any]) -> list[tuple[float, Any]]:
+        return [(at, e) for at, e in self.events if isinstance(e, kind)]
 
     def evaluate(self, frame: dict[str, Any], expression: str) -> str:
         body = self.dap.request(
@@ -107,6 +128,65 @@ def test_breakpoint_stops_in_the_step_and_sees_its_inputs(
         assert session.spin("per_group", index=0).ok
 
 
+@pytest.mark.parametrize("just_my_code", [True, False], ids=["justMyCode", "all-code"])
+def test_self_lists_every_input_and_the_stack_only_the_users_frames(
+    flow_runs: Callable[..., FlowRun], just_my_code: bool
+) -> None:
+    """At the step's first line it has read nothing yet: ``self`` still lists
+    every input. The call stack is the step alone (no Spinlens, Metaflow runner
+    or interpreter start-up frames), whatever ``justMyCode`` says."""
+    run = flow_runs("linear_flow.py")
+    line = _line_of(run.file, "        self.total = sum(self.scaled)")
+    with SpinSession(run.file) as session:
+        spin = DebugSpin(session, "end")
+        spin.attach({run.file: [line]}, just_my_code=just_my_code)
+        stopped = spin.dap.event("stopped")
+        frames = spin.frames(stopped)
+        assert [(Path(f["source"]["path"]), f["name"]) for f in frames] == [(run.file, "end")]
+        listed = spin.self_variables(frames[0])
+        for name in ("scaled", "numbers", "label", "where", "scale", "name"):
+            assert name in listed, sorted(listed)
+        assert listed["label"]["value"] == "'raw'"
+        assert listed["numbers"]["value"] == "[0, 1, 2, 3, 4, 99]"
+        spin.dap.request("continue", {"threadId": stopped["body"]["threadId"]})
+        result = spin.result()
+        assert result.ok, result.error
+        shown = {a.name: a for a in result.events if isinstance(a, Artifact)}
+        # Shown by the debugger, read as the step would read them: unchanged inputs.
+        assert (shown["label"].vs_inputs, shown["label"].vs_source) == ("unchanged", "unchanged")
+        assert result.artifacts["total"] == 20
+
+
+def test_paused_time_is_not_step_time(flow_runs: Callable[..., FlowRun]) -> None:
+    """Stopped at a breakpoint, the step says where (``paused``), and the time
+    stopped is reported as ``paused_s``, not counted in ``step_s``."""
+    run = flow_runs("linear_flow.py")
+    line = _line_of(run.file, '        print("scaled", self.scaled)')
+    with SpinSession(run.file) as session:
+        spin = DebugSpin(session, "middle")
+        spin.attach({run.file: [line]})
+        stopped = spin.dap.event("stopped")
+        held_from = time.perf_counter()
+        time.sleep(1.0)  # the pause being measured, not a wait for something
+        held_s = time.perf_counter() - held_from  # the step resumes only after this
+        spin.dap.request("continue", {"threadId": stopped["body"]["threadId"]})
+        result = spin.result()
+    assert result.ok, result.error
+    [(paused_at, paused)] = spin.events_of(Paused)
+    [(resumed_at, _)] = spin.events_of(Resumed)
+    assert (Path(paused.file), paused.line, paused.function) == (run.file, line, "middle")
+    assert paused_at <= resumed_at
+    timings = result.timings
+    paused_s, step_s = timings["paused_s"], timings["step_s"]
+    print(f"held {held_s:.3f} s; paused_s {paused_s:.3f}; step_s {step_s:.4f}")
+    # The child stopped before the client heard of it and ran on after the
+    # client's continue: it was paused at least as long as the client held it.
+    assert paused_s >= held_s
+    # Counting the pause would make step_s at least paused_s.
+    assert step_s < paused_s
+    assert step_s + paused_s <= timings["total_s"]
+
+
 def test_breakpoints_in_the_users_own_modules_hit(fresh_run: Callable[..., FlowRun]) -> None:
     run = fresh_run("linear_flow.py")
     helper = run.folder / "scaling.py"
@@ -145,10 +225,17 @@ def test_an_uncaught_exception_stops_the_debugger_at_the_raise(
         frame = spin.top_frame(stopped)
         assert frame["line"] == text.splitlines().index(raising) + 1
         assert Path(frame["source"]["path"]) == run.file
+        assert [Path(f["source"]["path"]) for f in spin.frames(stopped)] == [run.file]
         assert spin.evaluate(frame, "self.scaled") == "[0, 2, 4, 6, 8]"
+        assert "label" in spin.self_variables(frame)  # an input the step never read
+        info = spin.dap.request("exceptionInfo", {"threadId": stopped["body"]["threadId"]})
+        details = info["body"]["details"]["stackTrace"]
+        assert str(run.file) in details and str(SPINLENS_ROOT) not in details, details
         spin.dap.request("continue", {"threadId": stopped["body"]["threadId"]})
         result = spin.result()
         assert result.failure is not None and result.failure.kind == "exception"
+        [(_, paused)] = spin.events_of(Paused)
+        assert (Path(paused.file), paused.line) == (run.file, frame["line"])
         assert "scaled too far" in result.failure.error
 
 

@@ -23,6 +23,7 @@ from spinlens.wire.frames import (
     ErrorReply,
     FetchRequest,
     Frame,
+    PreviewRequest,
     Ready,
     RunRequest,
     ShutdownRequest,
@@ -146,6 +147,7 @@ def _row(direction: str, op: str) -> str:
         ("session → kernel", CancelRequest),
         ("session → kernel", FetchRequest),
         ("session → kernel", ShutdownRequest),
+        ("session → kernel", PreviewRequest),
     ],
 )
 def test_the_session_s_frames_are_the_documented_ones(direction: str, cls: type[Frame]) -> None:

@@ -442,6 +442,15 @@ class ArtifactAnalysis:
         and references; None elsewhere."""
         return queries.symbol_at(self, line, col)
 
+    def step_at(self, line: int) -> tuple[str, str | None] | None:
+        """The flow and step whose method holds ``line`` (step None: a helper
+        method); None outside every method."""
+        found = queries.function_at(self, line)
+        if found is None:
+            return None
+        flow, function = found
+        return flow.name, function.facts.name if function.facts.is_step else None
+
     def completions_at(self, line: int, before_cursor: str) -> tuple[Completion, ...]:
         """Completions for ``before_cursor`` (the line's text up to the cursor) in the
         method at ``line``: after ``self.``, ``inputs.``, ``inputs.<step>.``,

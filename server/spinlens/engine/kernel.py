@@ -44,6 +44,8 @@ from ..wire.frames import (
     ErrorReply,
     FetchRequest,
     KernelRequest,
+    PreviewReply,
+    PreviewRequest,
     Ready,
     RunRequest,
     ShutdownRequest,
@@ -61,6 +63,7 @@ from .inputs import InputStore
 from .limits import LogBudget
 from .metaflow_env import ensure_user
 from .metaflow_task import remember_step_sources
+from .preview import SourcePreviews
 from .resolve import Resolved, Target, latest_successful_run, resolve
 
 _READ_CHUNK = 1 << 16
@@ -154,6 +157,7 @@ class Kernel:
         self.root = os.path.dirname(flow_file)
         self.store = InputStore()
         self.loaded: tuple[Target, Resolved] | None = None
+        self.previews = SourcePreviews(self.store)  # the editor's hover on source values
         self.parked: Child | None = None  # ran the latest spin; serves its values
         # Forked ahead, idle, for the next spin of the loaded target: a fork of a
         # kernel holding large inputs costs ~15 ms, better paid between spins.
@@ -206,6 +210,8 @@ class Kernel:
             _close(fds)  # only a spin's terminal travels with a request
             if isinstance(request, FetchRequest):
                 self._fetch(request)
+            elif isinstance(request, PreviewRequest):
+                self._preview(request)
             elif isinstance(request, ShutdownRequest):
                 return
             # A cancel with nothing running is moot.
@@ -516,6 +522,22 @@ class Kernel:
             send_frame(self.sock, to_frame(gone))
             return
         send_frame(self.sock, header, payload)
+
+    def _preview(self, request: PreviewRequest) -> None:
+        """A bounded description of one source-run artifact (never its value)."""
+        try:
+            found = self.previews.preview(
+                request.flow, request.step, request.name, request.run, request.parent, self.loaded
+            )
+        except SpinError as exc:
+            reply: PreviewReply | ErrorReply = ErrorReply(id=request.id, error=str(exc))
+        except Exception as exc:  # a Metaflow or datastore error: report, keep serving
+            reply = ErrorReply(id=request.id, error=f"{type(exc).__name__}: {exc}")
+        else:
+            reply = PreviewReply(
+                id=request.id, type=found.type, size=found.size, text=found.text, task=found.task
+            )
+        send_frame(self.sock, to_frame(reply))
 
 
 def _close(fds: list[int]) -> None:

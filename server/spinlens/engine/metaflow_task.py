@@ -51,7 +51,10 @@ class StepHooks:
     # looks for the spin datastore (.metaflow_spin) from its working directory.
     cards_from: str | None = None
     before_step: Callable[[], None] = lambda: None
-    around_step: Callable[[], AbstractContextManager[Any]] = nullcontext
+    # Around the step function, given the flow object it runs on.
+    around_step: Callable[[Any], AbstractContextManager[Any]] = nullcontext
+    # Seconds the step has spent stopped in a debugger so far: not step time.
+    paused_s: Callable[[], float] = lambda: 0.0
     task: SpinTask | None = None  # the MetaflowTask that ran, with its flow object
     step_started: float | None = None
     step_s: float = 0.0
@@ -95,14 +98,16 @@ class SpinTask(MetaflowTask):
         hooks = self.hooks
         hooks.before_step()
         hooks.step_started = time.perf_counter()
+        paused_before = hooks.paused_s()
         try:
-            with hooks.around_step():
+            with hooks.around_step(self.flow):
                 super()._exec_step_function(step_function, orig_step_func, input_obj)
         except BaseException as exc:  # SystemExit too: Metaflow's CLI would swallow it
             hooks.step_error = exc
             raise
         finally:
-            hooks.step_s = time.perf_counter() - hooks.step_started
+            paused = hooks.paused_s() - paused_before
+            hooks.step_s = time.perf_counter() - hooks.step_started - paused
             hooks.attributes = persisted_attributes(self.flow)
             if hooks.cards_from is not None:
                 os.chdir(hooks.cards_from)

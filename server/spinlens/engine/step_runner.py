@@ -21,7 +21,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -31,6 +31,7 @@ from metaflow.user_configs.config_parameters import ConfigValue
 from ..errors import SpinError
 from ..wire import events
 from ..wire.frames import SpinSpec
+from .debugger import Debugger, inputs_listed
 from .flow_loader import flow_class, load_flow_module
 from .history import ArtifactRecord, History, SpinRecord, SpinWriter
 from .inputs import ArtifactTable, InputStore
@@ -186,23 +187,6 @@ def open_terminal(fds: list[int]) -> Terminal | None:
     return os.fdopen(fds[0], "r"), os.fdopen(fds[1], "w")
 
 
-def _end_when_detached(connected: Callable[[], bool], every_s: float = 0.05) -> None:
-    """Stopping a debugger that attached detaches it (DAP ``disconnect``) and lets
-    the step run on; the user meant to stop the spin. End this process then: the
-    kernel reports a debug spin that exits without a result as cancelled."""
-
-    def watch() -> None:
-        while connected():
-            time.sleep(every_s)
-        os._exit(0)
-
-    watcher = threading.Thread(target=watch, name="spinlens-debugger-watch", daemon=True)
-    # Neither traced nor listed by the debugger: it is ours, not the step's.
-    watcher.pydev_do_not_trace = True  # type: ignore[attr-defined]
-    watcher.is_pydev_daemon_thread = True  # type: ignore[attr-defined]
-    watcher.start()
-
-
 class StepRun:
     """State of the one step this child runs."""
 
@@ -216,11 +200,25 @@ class StepRun:
         emit_many: Callable[[list[events.Event]], None] | None = None,
     ) -> None:
         self.spec = spec
-        self.emit_many = emit_many
+        # One frame at a time on the socket: a debug spin also emits from the
+        # thread the debugger stops.
+        lock = threading.Lock()
+
+        def emit_locked(event: events.Event) -> None:
+            with lock:
+                emit(event)
+
+        def emit_many_locked(batch: list[events.Event]) -> None:
+            assert emit_many is not None
+            with lock:
+                emit_many(batch)
+
+        self.emit = emit_locked
+        self.emit_many = emit_many_locked if emit_many is not None else None
         self.terminal = terminal
         self.resolved = resolved
         self.store = store
-        self.emit = emit
+        self.debugger = Debugger(spec.spin_id, self.emit) if spec.debug_port is not None else None
         self.timings: dict[str, float] = {}
         self.outputs: dict[str, Callable[[], Any]] = {}  # name -> value getter
         self.history = History(spec.history_dir, spec.history_keep) if spec.history_dir else None
@@ -284,6 +282,7 @@ class StepRun:
             flow_built=self._flow_built,
             before_step=self._before_step,
             around_step=self._around_step,
+            paused_s=self.debugger.paused_s if self.debugger else lambda: 0.0,
         )
         folder = os.getcwd()  # a @card step's card process starts from another
         try:
@@ -305,6 +304,7 @@ class StepRun:
                 )
             )
         self.timings["step_s"] = hooks.step_s
+        self._note_paused()
         return hooks.task.flow, hooks
 
     def _outputs(self, flow: Any, hooks: StepHooks) -> tuple[Any, Any]:
@@ -328,6 +328,7 @@ class StepRun:
     def _record(self, command: TaskCommand, transition: tuple[Any, Any]) -> events.Finished:
         """Record: the cards kept, the history record committed; the terminal event."""
         cards = self._cards(command)
+        self._note_paused()
         record_path = self._commit("ok", cards=cards) if self.writer else None
         source_task = self.resolved.source_task
         removed = (
@@ -490,13 +491,24 @@ class StepRun:
         # Metaflow's spin-step passes no origin run; the source task had one if
         # it ran in a resume.
         current._origin_run_id = self.resolved.origin_run_id
-        if self.spec.debug_port is not None:
-            self._wait_for_debugger(self.spec.debug_port)
+        if self.debugger is not None and self.spec.debug_port is not None:
+            self.debugger.listen(self.spec.debug_port)
         if self.terminal is not None:
             sys.breakpointhook = self._pdb_here
 
-    def _around_step(self) -> AbstractContextManager[Any]:
-        return memory_limit(self.spec.memory_limit_mb)
+    def _around_step(self, flow: Any) -> AbstractContextManager[Any]:
+        limit = memory_limit(self.spec.memory_limit_mb)
+        if self.debugger is None:
+            return limit
+        stack = ExitStack()
+        stack.enter_context(inputs_listed(flow))
+        stack.enter_context(limit)
+        return stack
+
+    def _note_paused(self) -> None:
+        """A debug spin's time stopped in the debugger, kept out of ``step_s``."""
+        if self.debugger is not None:
+            self.timings["paused_s"] = self.debugger.paused_s()
 
     def _classify(self, hooks: StepHooks, exc: BaseException) -> events.Failed:
         """The failure, by where it happened: building the flow, the step, or after it."""
@@ -509,6 +521,7 @@ class StepRun:
                 )
             return _failure(spec, "setup", exc, self.timings)
         self.timings["step_s"] = hooks.step_s
+        self._note_paused()
         step_exc = hooks.step_error or exc
         if isinstance(step_exc, SystemExit):
             failure = _failure(spec, "exit", step_exc, self.timings)
@@ -527,12 +540,14 @@ class StepRun:
             debugger = self._pdb()
             debugger.reset()
             debugger.interaction(None, step_exc.__traceback__)
-        elif spec.debug_port is not None:
+        elif self.debugger is not None and hooks.task is not None:
             # Caught here, the exception is no "uncaught" one to the debugger:
             # stop at its raise as if it were (when the client asks for that).
             import debugpy
 
-            debugpy.trigger_exception_handler(step_exc)
+            with inputs_listed(hooks.task.flow):
+                debugpy.trigger_exception_handler(step_exc)
+            self._note_paused()
         failure = _failure(spec, "exception", step_exc, self.timings)
         return dataclasses.replace(failure, error=failure.error + self._decorator_hint(step_exc))
 
@@ -572,21 +587,6 @@ class StepRun:
     def _pdb_here(self, *args: Any, **kwargs: Any) -> None:
         """breakpoint() in the step: pdb on the session's terminal, not on the log pipe."""
         self._pdb().set_trace(sys._getframe(1))
-
-    def _wait_for_debugger(self, port: int) -> None:
-        """Listen for a DAP client on loopback only, say where, and wait for it.
-
-        The adapter runs in this process: no adapter process to start (about
-        0.7 s) or to outlive the spin, and the client talks to the step directly.
-        """
-        # Python's frozen stdlib modules only hide breakpoints set in the stdlib.
-        os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-        import debugpy
-
-        host, bound = debugpy.listen(("127.0.0.1", port), in_process_debug_adapter=True)
-        self.emit(events.DebugReady(spin_id=self.spec.spin_id, host=host, port=bound))
-        debugpy.wait_for_client()
-        _end_when_detached(debugpy.is_client_connected)
 
     def _previous_spin(self) -> tuple[SpinRecord | None, Path | None]:
         """The latest successful spin of the same source task, the third baseline."""

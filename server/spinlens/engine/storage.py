@@ -1,8 +1,9 @@
 """How spin history stores one artifact value on disk.
 
 Tables and numeric arrays go to Arrow IPC files (uncompressed, so reading back
-is a memory map, not a decode); everything else is cloudpickled. A value Arrow
-cannot represent faithfully (object columns, say) falls back to a pickle.
+is a memory map, not a decode) when pyarrow is installed; everything else, and
+everything where pyarrow is not, is cloudpickled. A value Arrow cannot represent
+faithfully (object columns, say) falls back to a pickle.
 """
 
 from __future__ import annotations
@@ -38,11 +39,18 @@ class StoredValue:
         return StoredValue(**data)
 
 
-def _pyarrow() -> Any:
-    """pyarrow, imported when a table or array is first stored or read: with numpy
-    it costs ~100 ms, which the language server need not pay at start."""
-    import pyarrow
+class MissingPyarrow(ImportError):
+    """An Arrow record read by a Python without pyarrow (written by one that had it)."""
 
+
+def _pyarrow() -> Any | None:
+    """pyarrow if installed (it is optional), imported when a table or array is first
+    stored or read: with numpy it costs ~100 ms, which the language server need not
+    pay at start."""
+    try:
+        import pyarrow
+    except ImportError:
+        return None
     return pyarrow
 
 
@@ -69,6 +77,8 @@ def _as_arrow(value: Any) -> tuple[Any, Flavour] | None:
     if not _tabular(value):
         return None
     pa = _pyarrow()
+    if pa is None:
+        return None
     try:
         return _convert(pa, value)
     except (pa.ArrowException, TypeError, ValueError):
@@ -99,8 +109,8 @@ def _convert(pa: Any, value: Any) -> tuple[Any, Flavour]:
 def write_value(folder: Path, name: str, value: Any) -> StoredValue:
     """Write one value into folder; raises if it can be neither Arrow nor pickled."""
     converted = _as_arrow(value)
-    if converted is not None:
-        pa = _pyarrow()
+    pa = _pyarrow() if converted is not None else None
+    if converted is not None and pa is not None:
         table, flavour = converted
         path = folder / f"{name}.arrow"
         with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
@@ -120,6 +130,8 @@ def read_value(folder: Path, stored: StoredValue) -> Any:
     # The table's buffers point into the memory map, which stays mapped for as
     # long as anything refers to them.
     pa = _pyarrow()
+    if pa is None:
+        raise MissingPyarrow(f"{stored.file} is stored as Arrow IPC; reading it needs pyarrow")
     table = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
     if stored.flavour == "arrow-table":
         return table

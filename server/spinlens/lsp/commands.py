@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -10,26 +12,55 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInternalError
 
 from ..errors import SpinError
+from ..flow_analysis import FlowAnalysisError
 from .jobs import SpinJob, resolve_flow
-from .methods import CANCEL, DEBUG, LIST_RUNS, LIST_STEPS, RESTART_KERNEL, SET_SOURCE_RUN, SPIN
+from .methods import (
+    CANCEL,
+    DEBUG,
+    FLOW_PARAMETERS,
+    LIST_RUNS,
+    LIST_STEPS,
+    LIST_TASKS,
+    RESTART_KERNEL,
+    RUN_FLOW,
+    RUN_LOG,
+    SET_SOURCE_RUN,
+    SET_TASK,
+    SPIN,
+)
+from .outcomes import shorten
 from .payloads import (
     CancelArgs,
     CancelReply,
+    FlowArgs,
     ListRunsArgs,
+    ParametersReply,
     RestartReply,
+    RunFlowArgs,
+    RunFlowReply,
+    RunLogParams,
     RunsReply,
+    SetTaskArgs,
+    SetTaskReply,
     SourceRunArgs,
     SourceRunReply,
     SpinArgs,
     SpinReply,
     StepInfo,
     StepsReply,
+    TaskArgs,
+    TasksReply,
     UriArgs,
     invalid,
+    to_wire,
 )
+from .progress import SpinProgress
+from .run_flow import FlowRunJob, flow_info, parameter_specs
+from .run_lenses import learn_from_spin, refresh_lenses
 from .runs import list_runs
 from .spins import run_spin
 from .step_index import full_index
+from .tasks import list_tasks
 
 if TYPE_CHECKING:
     from .server import SpinlensServer
@@ -41,6 +72,9 @@ async def spin(server: SpinlensServer, arguments: Sequence[Any], debug: bool = F
     args = SpinArgs.parse(DEBUG if debug else SPIN, arguments)
     path = server.flow_path(args.uri)
     settings = server.settings.for_file(path)
+    index = server.foreach_choices.for_spin(path, args.flow, args.step, args.index, args.task)
+    if index != args.index:
+        args = dataclasses.replace(args, index=index)  # the step's chosen foreach child
     job = SpinJob(
         args=args,
         flow_file=path,
@@ -52,7 +86,9 @@ async def spin(server: SpinlensServer, arguments: Sequence[Any], debug: bool = F
         debug=debug,
         memory_limit_mb=settings.memory_limit_mb,
     )
-    return await run_spin(server, server.kernels.for_file(path), job, args.uri)
+    reply = await run_spin(server, server.kernels.for_file(path), job, args.uri)
+    learn_from_spin(server, job)  # a "no run yet" lens goes, or comes
+    return reply
 
 
 def cancel(server: SpinlensServer, arguments: Sequence[Any]) -> CancelReply:
@@ -61,6 +97,9 @@ def cancel(server: SpinlensServer, arguments: Sequence[Any]) -> CancelReply:
     args = CancelArgs.parse(CANCEL, arguments)
     if args.request_id is not None or args.spin_id is not None:
         job = server.kernels.find(request_id=args.request_id, spin_id=args.spin_id)
+        if job is None and args.request_id is not None:
+            run = server.flow_runs.find(request_id=args.request_id)  # a runFlow request
+            return CancelReply(cancelled=run.cancel() if run is not None else False)
         return CancelReply(cancelled=job.cancel() if job is not None else False)
     assert args.uri is not None  # CancelArgs.parse requires one of the three
     kernel = server.kernels.get(server.flow_path(args.uri))
@@ -137,3 +176,90 @@ async def restart_kernel(server: SpinlensServer, arguments: Sequence[Any]) -> Re
             server.log(f"Restarting the kernel of {kernel.flow_file} failed: {exc}")
             return RestartReply(restarted=False)
     return RestartReply(restarted=True)
+
+
+# -- never-run flows and foreach children ------------------------------------------
+
+
+async def run_flow(server: SpinlensServer, arguments: Sequence[Any]) -> RunFlowReply:
+    """``python flow.py run`` for a flow with no run yet; its output streams as
+    ``spinlens/runLog``, with a cancellable ``$/progress``."""
+    args = RunFlowArgs.parse(RUN_FLOW, arguments)
+    path = server.flow_path(args.uri)
+    try:
+        flow = args.flow or flow_info(server.open_text(args.uri), path, None).name
+    except FlowAnalysisError as exc:
+        raise invalid(f"{RUN_FLOW}: {exc}") from None
+    job = FlowRunJob(args=args, flow_file=path, flow=flow)
+    if server.flow_runs.start(job) is not None:
+        return RunFlowReply(status="failed", error=f"A run of {flow} is already under way.")
+    progress = SpinProgress(server, f"Running {flow}", on_cancel=job.cancel)
+
+    def deliver(stream: str, text: str) -> None:  # on the event loop
+        params = RunLogParams(uri=args.uri, request_id=args.request_id, stream=stream, text=text)
+        server.protocol.notify(RUN_LOG, to_wire(params))
+        if text.strip():
+            progress.report(shorten(text, 80))
+
+    job.emit = lambda stream, text: server.workers.in_loop(deliver, stream, text)
+    job.message_id = server.protocol.msg_id
+    progress.start(f"python {os.path.basename(path)} run")
+    future = server.workers.in_worker(job.run)
+    try:
+        outcome = await asyncio.shield(future)  # the run goes on until it has stopped
+    except asyncio.CancelledError:
+        job.cancel()
+        await asyncio.wait([future])
+        progress.end("cancelled")
+        raise
+    finally:
+        server.flow_runs.end(job)
+    ended = {"ok": f"ok: run {outcome.run_id}", "cancelled": "cancelled"}
+    progress.end(ended.get(outcome.status, f"failed: {shorten(outcome.error or '', 80)}"))
+    kind = types.MessageType.Error if outcome.status == "failed" else types.MessageType.Info
+    ran = f"run {outcome.run_id}" if outcome.run_id else "run"
+    why = f": {outcome.error}" if outcome.error else ""
+    server.log(f"{flow}: {ran} {outcome.status}{why}", kind)
+    if outcome.status == "ok" and server.run_statuses.learnt(path, flow, True):
+        refresh_lenses(server)
+    return RunFlowReply(status=outcome.status, run_id=outcome.run_id, error=outcome.error)
+
+
+def flow_parameters(server: SpinlensServer, arguments: Sequence[Any]) -> ParametersReply:
+    """The flow's Parameters with their literal defaults, for the run's quick input."""
+    args = FlowArgs.parse(FLOW_PARAMETERS, arguments)
+    path = server.flow_path(args.uri)
+    text = server.open_text(args.uri)
+    try:
+        flow = flow_info(text, path, args.flow)
+    except FlowAnalysisError as exc:
+        raise invalid(f"{FLOW_PARAMETERS}: {exc}") from None
+    return ParametersReply(flow=flow.name, parameters=parameter_specs(flow, text, path))
+
+
+async def list_step_tasks(server: SpinlensServer, arguments: Sequence[Any]) -> TasksReply:
+    """The step's foreach children in the source run a spin would use."""
+    args = TaskArgs.parse(LIST_TASKS, arguments)
+    path = server.flow_path(args.uri)
+    flow = args.flow or resolve_flow(server.open_text(args.uri), path, args.step)
+    if flow is None:
+        raise invalid(f"{LIST_TASKS}: no flow in {path}")
+    default_run = server.settings.for_file(path).default_source_run
+    run = server.source_runs.for_spin(path, args.run, default_run)
+    try:
+        run_id, tasks, truncated = await server.workers.in_worker(
+            list_tasks, path, flow, args.step, run
+        )
+    except SpinError as exc:
+        raise JsonRpcInternalError(str(exc)) from None
+    chosen = server.foreach_choices.chosen(path, flow, args.step)
+    return TasksReply(run_id=run_id, tasks=tasks, chosen=chosen, truncated=truncated)
+
+
+def set_task(server: SpinlensServer, arguments: Sequence[Any]) -> SetTaskReply:
+    args = SetTaskArgs.parse(SET_TASK, arguments)
+    path = server.flow_path(args.uri)
+    flow = args.flow or resolve_flow(server.open_text(args.uri), path, args.step)
+    server.foreach_choices.choose(path, flow, args.step, args.index)
+    refresh_lenses(server)  # the child lens names the choice
+    return SetTaskReply(index=args.index)

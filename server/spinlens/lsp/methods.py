@@ -10,14 +10,23 @@ from .payloads import (
     CancelArgs,
     CancelReply,
     EventParams,
+    FlowArgs,
     ListRunsArgs,
+    ParametersReply,
     RestartReply,
+    RunFlowArgs,
+    RunFlowReply,
+    RunLogParams,
     RunsReply,
+    SetTaskArgs,
+    SetTaskReply,
     SourceRunArgs,
     SourceRunReply,
     SpinArgs,
     SpinReply,
     StepsReply,
+    TaskArgs,
+    TasksReply,
     UriArgs,
 )
 
@@ -28,8 +37,13 @@ LIST_RUNS = "spinlens.server.listRuns"
 SET_SOURCE_RUN = "spinlens.server.setSourceRun"
 RESTART_KERNEL = "spinlens.server.restartKernel"
 LIST_STEPS = "spinlens.server.listSteps"
+RUN_FLOW = "spinlens.server.runFlow"
+FLOW_PARAMETERS = "spinlens.server.flowParameters"
+LIST_TASKS = "spinlens.server.listTasks"
+SET_TASK = "spinlens.server.setTask"
 
 EVENT = "spinlens/event"
+RUN_LOG = "spinlens/runLog"
 
 
 @dataclass(frozen=True)
@@ -47,6 +61,10 @@ COMMANDS = (
     Command(SET_SOURCE_RUN, SourceRunArgs, SourceRunReply),
     Command(RESTART_KERNEL, UriArgs, RestartReply),
     Command(LIST_STEPS, UriArgs, StepsReply),
+    Command(RUN_FLOW, RunFlowArgs, RunFlowReply),
+    Command(FLOW_PARAMETERS, FlowArgs, ParametersReply),
+    Command(LIST_TASKS, TaskArgs, TasksReply),
+    Command(SET_TASK, SetTaskArgs, SetTaskReply),
 )
 
-NOTIFICATIONS: dict[str, type] = {EVENT: EventParams}
+NOTIFICATIONS: dict[str, type] = {EVENT: EventParams, RUN_LOG: RunLogParams}

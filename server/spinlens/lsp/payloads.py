@@ -247,3 +247,147 @@ class EventParams:
     uri: str
     request_id: str | None  # the spin request's requestId; None if it gave none
     event: dict[str, Any]  # wire.events.to_dict of the event
+
+
+# -- never-run flows and foreach children (runFlow, flowParameters, listTasks, setTask) --
+
+
+@dataclass(frozen=True)
+class FlowArgs:
+    """``{uri, flow?}`` (flowParameters)."""
+
+    uri: str
+    flow: str | None = field(default=None, metadata=OPTIONAL)
+
+    @staticmethod
+    def parse(command: str, arguments: Sequence[Any]) -> FlowArgs:
+        data = _object(command, arguments)
+        return FlowArgs(uri=_required(command, data, "uri"), flow=_optional(command, data, "flow"))
+
+
+@dataclass(frozen=True)
+class RunFlowArgs:
+    """``{uri, flow?, parameters?, requestId?}``: ``parameters`` maps a Parameter's
+    name to its command-line text; the others keep their defaults."""
+
+    uri: str
+    flow: str | None = field(default=None, metadata=OPTIONAL)
+    parameters: dict[str, str] = field(default_factory=dict, metadata=OPTIONAL)
+    request_id: str | None = field(default=None, metadata=OPTIONAL)
+
+    @staticmethod
+    def parse(command: str, arguments: Sequence[Any]) -> RunFlowArgs:
+        data = _object(command, arguments)
+        parameters = data.get("parameters") or {}
+        if not isinstance(parameters, Mapping) or not all(
+            isinstance(k, str) and k.isidentifier() and isinstance(v, str)
+            for k, v in parameters.items()
+        ):
+            raise invalid(f"{command}: 'parameters' maps Parameter names to their text")
+        return RunFlowArgs(
+            uri=_required(command, data, "uri"),
+            flow=_optional(command, data, "flow"),
+            parameters=dict(parameters),
+            request_id=_optional(command, data, "requestId"),
+        )
+
+
+@dataclass(frozen=True)
+class TaskArgs:
+    """``{uri, step, flow?, run?}`` (listTasks)."""
+
+    uri: str
+    step: str
+    flow: str | None = field(default=None, metadata=OPTIONAL)
+    run: str | None = field(default=None, metadata=OPTIONAL)
+
+    @staticmethod
+    def parse(command: str, arguments: Sequence[Any]) -> TaskArgs:
+        data = _object(command, arguments)
+        return TaskArgs(
+            uri=_required(command, data, "uri"),
+            step=_required(command, data, "step"),
+            flow=_optional(command, data, "flow"),
+            run=_optional(command, data, "run"),
+        )
+
+
+@dataclass(frozen=True)
+class SetTaskArgs:
+    """``{uri, step, flow?, index: int | null}``: the foreach child a step's spins use."""
+
+    uri: str
+    step: str
+    index: int | None
+    flow: str | None = field(default=None, metadata=OPTIONAL)
+
+    @staticmethod
+    def parse(command: str, arguments: Sequence[Any]) -> SetTaskArgs:
+        data = _object(command, arguments)
+        if "index" not in data:
+            raise invalid(f"{command}: 'index' is required (null: split index 0)")
+        index = data["index"]
+        if index is not None and (type(index) is not int or index < 0):
+            raise invalid(f"{command}: 'index' must be a non-negative integer or null")
+        return SetTaskArgs(
+            uri=_required(command, data, "uri"),
+            step=_required(command, data, "step"),
+            index=index,
+            flow=_optional(command, data, "flow"),
+        )
+
+
+@dataclass(frozen=True)
+class RunFlowReply:
+    status: str  # "ok", "failed" or "cancelled"
+    run_id: str | None = field(default=None, metadata=OPTIONAL)  # once Metaflow named it
+    error: str | None = field(default=None, metadata=OPTIONAL)
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """A ``Parameter`` of the flow, as ``python flow.py run --NAME VALUE`` takes it."""
+
+    name: str
+    default: str | None  # the default as command-line text; None: not a literal
+    help: str | None
+    required: bool
+
+
+@dataclass(frozen=True)
+class ParametersReply:
+    flow: str
+    parameters: list[ParameterSpec]
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    """One foreach child of a step in the source run."""
+
+    task_id: str
+    index: int | None  # the innermost foreach split index; None outside a foreach
+    var: str | None  # the ``foreach=`` artifact's name
+    value: str | None  # a short repr of the child's split value
+
+
+@dataclass(frozen=True)
+class TasksReply:
+    run_id: str
+    tasks: list[TaskInfo]  # by split index, one per index
+    chosen: int | None  # the step's setTask choice; None: index 0
+    truncated: bool  # more children than listed
+
+
+@dataclass(frozen=True)
+class SetTaskReply:
+    index: int | None
+
+
+@dataclass(frozen=True)
+class RunLogParams:
+    """``spinlens/runLog``: output of a ``runFlow`` run, line by line."""
+
+    uri: str
+    request_id: str | None
+    stream: str  # "stdout" or "stderr"
+    text: str

@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -18,16 +19,36 @@ from pygls.uris import to_fs_path
 
 from .. import __version__
 from ..engine.metaflow_env import ensure_user
-from . import commands
+from ..wire.events import Event
+from . import commands, intelligence
+from .analyses import DocumentAnalyses
+from .diagnostics import Diagnostics
 from .kernels import Kernels
 from .lenses import code_lenses, is_python
-from .methods import CANCEL, DEBUG, LIST_RUNS, LIST_STEPS, RESTART_KERNEL, SET_SOURCE_RUN, SPIN
+from .methods import (
+    CANCEL,
+    DEBUG,
+    FLOW_PARAMETERS,
+    LIST_RUNS,
+    LIST_STEPS,
+    LIST_TASKS,
+    RESTART_KERNEL,
+    RUN_FLOW,
+    SET_SOURCE_RUN,
+    SET_TASK,
+    SPIN,
+)
 from .outcomes import Outcomes, SpinOutcome
 from .payloads import invalid, to_wire
 from .protocol import SpinlensProtocol
+from .run_flow import FlowRuns
+from .run_lenses import extra_lenses
+from .run_status import RunStatuses
 from .settings import SECTION, WorkspaceSettings, containing_folder, has_settings
 from .source_runs import SourceRuns
 from .step_index import StepIndexes
+from .tasks import ForeachChoices, ForeachSteps
+from .values import LastSpins, SourceValues
 from .workers import Workers
 
 logger = logging.getLogger(__name__)
@@ -53,6 +74,16 @@ class SpinlensServer(LanguageServer):
         self.outcomes = Outcomes()
         self.step_indexes = StepIndexes()
         self.workers = Workers()
+        # Never-run flows and foreach children (run_flow.py, run_status.py, tasks.py).
+        self.flow_runs = FlowRuns()
+        self.run_statuses = RunStatuses()
+        self.foreach_choices = ForeachChoices()
+        self.foreach_steps = ForeachSteps()
+        # Hover, completion, navigation, diagnostics and inlay hints (intelligence.py).
+        self.analyses = DocumentAnalyses()
+        self.last_spins = LastSpins()
+        self.source_values = SourceValues(self.workers)
+        self.diagnostics = Diagnostics(self)
         self.shutdown_requested = False
         self._closed = False
         self._close_lock = threading.Lock()
@@ -67,6 +98,9 @@ class SpinlensServer(LanguageServer):
         job = self.kernels.find(message_id=msg_id)
         if job is not None:
             job.cancel()
+        run = self.flow_runs.find(message_id=msg_id)
+        if run is not None:
+            run.cancel()
 
     # -- documents --------------------------------------------------------------
     def flow_path(self, uri: str) -> str:
@@ -112,9 +146,12 @@ class SpinlensServer(LanguageServer):
         self.settings.set_folders(dict(zip(roots, values or [], strict=False)))
 
     # -- after a spin -------------------------------------------------------------
-    def spun(self, flow_file: str, outcome: SpinOutcome) -> None:
-        """Keep the spin's outcome for its lens, log it, and ask for fresh lenses."""
+    def spun(self, flow_file: str, outcome: SpinOutcome, events: Sequence[Event] = ()) -> None:
+        """Keep the spin's outcome for its lens and its values for hovers, log it,
+        and ask for fresh lenses, diagnostics and inlay hints."""
         self.outcomes.record(flow_file, outcome)
+        self.last_spins.record(flow_file, outcome.flow, outcome.step, events)
+        intelligence.after_spin(self, flow_file)
         failed = outcome.status != "ok" and outcome.kind != "cancelled"
         self.log(outcome.summary(), types.MessageType.Error if failed else types.MessageType.Info)
         workspace = self.client_capabilities.workspace
@@ -129,6 +166,7 @@ class SpinlensServer(LanguageServer):
                 return
             self._closed = True
         self.kernels.cancel_all()
+        self.flow_runs.cancel_all()
         self.workers.wait(wait_s)
         self.kernels.close_all()
         self.workers.shutdown()
@@ -188,15 +226,23 @@ def build_server() -> SpinlensServer:
         index = ls.step_indexes.index(uri, document.source, document.path or uri)
         path = file_path(uri)
         outcome = ls.outcomes.lookup(path) if path is not None else lambda flow, step: None
-        return code_lenses(uri, index, outcome, time.time())
+        lenses = code_lenses(uri, index, outcome, time.time())
+        if path is not None:
+            lenses += extra_lenses(ls, uri, path, document.source, index)
+        return lenses
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: SpinlensServer, params: types.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
         ls.step_indexes.forget(uri)
+        ls.foreach_steps.forget(uri)
+        intelligence.forget_document(ls, uri)
         path = file_path(uri)
         if path is not None:
             ls.outcomes.forget(path)
+            ls.run_statuses.forget(path)
+
+    intelligence.register(server)
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: SpinlensServer, params: None) -> None:
@@ -236,6 +282,22 @@ def build_server() -> SpinlensServer:
     @server.command(LIST_STEPS)
     def list_steps(ls: SpinlensServer, *arguments: Any) -> Any:
         return to_wire(commands.list_steps(ls, arguments))
+
+    @server.command(RUN_FLOW)
+    async def run_flow(ls: SpinlensServer, *arguments: Any) -> Any:
+        return to_wire(await commands.run_flow(ls, arguments))
+
+    @server.command(FLOW_PARAMETERS)
+    def flow_parameters(ls: SpinlensServer, *arguments: Any) -> Any:
+        return to_wire(commands.flow_parameters(ls, arguments))
+
+    @server.command(LIST_TASKS)
+    async def list_tasks(ls: SpinlensServer, *arguments: Any) -> Any:
+        return to_wire(await commands.list_step_tasks(ls, arguments))
+
+    @server.command(SET_TASK)
+    def set_task(ls: SpinlensServer, *arguments: Any) -> Any:
+        return to_wire(commands.set_task(ls, arguments))
 
     return server
 

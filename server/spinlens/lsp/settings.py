@@ -21,6 +21,7 @@ class Settings:
     history_size: int = DEFAULT_KEEP  # spins kept per step in .spinlens (0 keeps none)
     diff_rows: int = DEFAULT_DIFF_ROWS  # stored for the client; the engine bounds diffs itself
     memory_limit_mb: int | None = None  # a step may allocate this much more; None: no limit
+    inlay_hints: bool = False  # textDocument/inlayHint answers (off by default)
 
     def updated(self, payload: object) -> Settings:
         """These settings with the known keys of ``payload`` applied.
@@ -47,6 +48,9 @@ class Settings:
         memory = values.get("memoryLimitMB")
         if _whole_megabytes(memory):
             changes["memory_limit_mb"] = int(memory) or None  # 0: no limit
+        hints = values.get("inlayHints")
+        if isinstance(hints, bool):
+            changes["inlay_hints"] = hints
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
@@ -55,10 +59,11 @@ class Settings:
             "historySize": self.history_size,
             "diffRows": self.diff_rows,
             "memoryLimitMB": self.memory_limit_mb or 0,
+            "inlayHints": self.inlay_hints,
         }
 
 
-_KEYS = ("defaultSourceRun", "historySize", "diffRows", "memoryLimitMB")
+_KEYS = ("defaultSourceRun", "historySize", "diffRows", "memoryLimitMB", "inlayHints")
 
 
 def _whole_megabytes(value: object) -> TypeGuard[int | float]:

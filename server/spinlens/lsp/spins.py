@@ -7,7 +7,18 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..wire import events
-from ..wire.events import Artifact, DebugReady, Event, Failed, Finished, Log, Progress, Started
+from ..wire.events import (
+    Artifact,
+    DebugReady,
+    Event,
+    Failed,
+    Finished,
+    Log,
+    Paused,
+    Progress,
+    Resumed,
+    Started,
+)
 from .jobs import SpinJob
 from .kernels import FlowKernel
 from .methods import EVENT
@@ -56,7 +67,7 @@ async def run_spin(server: SpinlensServer, kernel: FlowKernel, job: SpinJob, uri
             job.flow, job.args.step, job.events, time.perf_counter() - started
         )
         if outcome is not None:
-            server.spun(job.flow_file, outcome)
+            server.spun(job.flow_file, outcome, job.events)
         progress.end(_end_message(outcome))
     terminal = job.terminal
     assert terminal is not None
@@ -130,6 +141,10 @@ def _describe(event: Event) -> str:
         return "finished"
     if isinstance(event, DebugReady):
         return f"waiting for a debugger on {event.host}:{event.port}"
+    if isinstance(event, Paused):
+        return f"paused at {event.function}, line {event.line}"
+    if isinstance(event, Resumed):
+        return "running"
     return shorten(event.error, 80)
 
 

@@ -56,6 +56,25 @@ class DebugReady:
 
 
 @dataclass(frozen=True)
+class Paused:
+    """A debug spin's step stopped in the debugger (breakpoint, step, exception)."""
+
+    spin_id: str
+    file: str  # where it stopped: the user's frame
+    line: int
+    function: str  # the function stopped in, e.g. the step's name
+    event: Literal["paused"] = "paused"
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """The debugger let the step run on after a ``paused``."""
+
+    spin_id: str
+    event: Literal["resumed"] = "resumed"
+
+
+@dataclass(frozen=True)
 class Log:
     spin_id: str
     stream: Stream
@@ -120,12 +139,14 @@ class Failed:
     event: Literal["failed"] = "failed"
 
 
-Event = Started | Progress | DebugReady | Log | Artifact | Finished | Failed
+Event = Started | Progress | DebugReady | Paused | Resumed | Log | Artifact | Finished | Failed
 
 _BY_NAME: dict[str, type] = {
     "started": Started,
     "progress": Progress,
     "debug": DebugReady,
+    "paused": Paused,
+    "resumed": Resumed,
     "log": Log,
     "artifact": Artifact,
     "finished": Finished,

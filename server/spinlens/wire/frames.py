@@ -76,7 +76,23 @@ class ShutdownRequest:
     OP: ClassVar[str] = "shutdown"
 
 
-KernelRequest = SpinRequest | FetchRequest | CancelRequest | ShutdownRequest
+@dataclass(frozen=True)
+class PreviewRequest:
+    """Session → kernel: a bounded look at one artifact of the source run (its
+    type, size and a short text; ``PreviewReply`` or ``ErrorReply``). ``parent``
+    None: the artifact of ``step``'s own task; a step name: of that parent's task
+    (``inputs.<parent>.name``); ``"*"``: of the step's first parent."""
+
+    OP: ClassVar[str] = "preview"
+    id: int
+    flow: str
+    step: str
+    name: str
+    run: str | None = None  # None: the latest successful run
+    parent: str | None = None
+
+
+KernelRequest = SpinRequest | FetchRequest | CancelRequest | PreviewRequest | ShutdownRequest
 
 
 @dataclass(frozen=True)
@@ -135,8 +151,21 @@ class ErrorReply:
     error: str
 
 
+@dataclass(frozen=True)
+class PreviewReply:
+    """The preview asked for by ``id``: never the value itself, only its description."""
+
+    OP: ClassVar[str] = "previewed"
+    id: int
+    type: str  # qualified type name
+    size: int | None  # bytes as Metaflow stored it, None if unknown
+    text: str  # bounded: shape, dtypes and first rows of a table; a clipped repr otherwise
+    task: str  # the task's pathspec the value is from
+
+
 FetchReply = ValueReply | ErrorReply
-Frame = KernelRequest | RunRequest | Ready | ValueReply | ErrorReply
+PreviewAnswer = PreviewReply | ErrorReply
+Frame = KernelRequest | RunRequest | Ready | ValueReply | PreviewReply | ErrorReply
 
 _Frame = TypeVar("_Frame", bound=Frame)
 
@@ -167,10 +196,14 @@ def from_frame(header: dict[str, Any], cls: type[_Frame]) -> _Frame:
 
 
 _REQUESTS: dict[str, type[KernelRequest]] = {
-    cls.OP: cls for cls in (SpinRequest, FetchRequest, CancelRequest, ShutdownRequest)
+    cls.OP: cls
+    for cls in (SpinRequest, FetchRequest, CancelRequest, PreviewRequest, ShutdownRequest)
 }
 _FETCH_REPLIES: dict[str, type[FetchReply]] = {cls.OP: cls for cls in (ValueReply, ErrorReply)}
-_OPS = {*_REQUESTS, *_FETCH_REPLIES, RunRequest.OP, Ready.OP, "event", "events"}
+_PREVIEW_REPLIES: dict[str, type[PreviewAnswer]] = {
+    cls.OP: cls for cls in (PreviewReply, ErrorReply)
+}
+_OPS = {*_REQUESTS, *_FETCH_REPLIES, *_PREVIEW_REPLIES, RunRequest.OP, Ready.OP, "event", "events"}
 
 
 def request_from_frame(header: dict[str, Any]) -> KernelRequest:
@@ -186,6 +219,14 @@ def fetch_reply_from_frame(header: dict[str, Any]) -> FetchReply:
     cls = _FETCH_REPLIES.get(header.get("op", ""))
     if cls is None:
         raise BadFrame(f"{header.get('op')} frame, not a reply to a fetch")
+    return from_frame(header, cls)
+
+
+def preview_reply_from_frame(header: dict[str, Any]) -> PreviewAnswer:
+    """The answer to a preview; ``BadFrame`` for anything else."""
+    cls = _PREVIEW_REPLIES.get(header.get("op", ""))
+    if cls is None:
+        raise BadFrame(f"{header.get('op')} frame, not a reply to a preview")
     return from_frame(header, cls)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import numpy as np
@@ -13,11 +12,6 @@ from .model import ValueDiff
 from .scan import comparable, object_positions, scan_pairs
 
 _NUMERIC = "biufc"
-
-
-def is_array(value: Any) -> bool:
-    numpy = sys.modules.get("numpy")
-    return numpy is not None and isinstance(value, numpy.ndarray)
 
 
 def _positions(x: np.ndarray, y: np.ndarray, ctx: Context) -> tuple[np.ndarray, bool]:

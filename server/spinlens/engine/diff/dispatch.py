@@ -4,14 +4,45 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from types import ModuleType
 from typing import Any
 
-from . import arrays, containers, objects, scalars, tables
+from . import containers, detect, objects, scalars
 from .context import Context
 from .jsonsafe import clip, type_name
 from .model import DiffLimits, Kind, ValueDiff
 
 Handler = Callable[[Any, Any, Context], ValueDiff]
+
+
+# The table and array handlers import numpy (and pyarrow): only on the first value
+# that needs them, which exists only where the user's code loaded that library.
+def _tables() -> ModuleType:
+    from . import tables
+
+    return tables
+
+
+def _arrays() -> ModuleType:
+    from . import arrays
+
+    return arrays
+
+
+def _diff_tables(old: Any, new: Any, ctx: Context) -> ValueDiff:
+    return _tables().diff_tables(old, new, ctx)
+
+
+def _equal_tables(old: Any, new: Any) -> bool:
+    return _tables().equal_tables(old, new)
+
+
+def _diff_arrays(old: Any, new: Any, ctx: Context) -> ValueDiff:
+    return _arrays().diff_arrays(old, new, ctx)
+
+
+def _equal_arrays(old: Any, new: Any) -> bool:
+    return _arrays().equal_arrays(old, new)
 
 
 @dataclass(frozen=True)
@@ -25,8 +56,8 @@ class Category:
 
 # Checked in order: the first category accepting a value is its category.
 CATEGORIES: list[Category] = [
-    Category("table", tables.is_table, tables.diff_tables, tables.equal_tables),
-    Category("array", arrays.is_array, arrays.diff_arrays, arrays.equal_arrays),
+    Category("table", detect.is_table, _diff_tables, _equal_tables),
+    Category("array", detect.is_array, _diff_arrays, _equal_arrays),
     Category("none", scalars.is_none, scalars.diff_none),
     Category("bool", scalars.is_bool, scalars.diff_bools),
     Category("number", scalars.is_number, scalars.diff_numbers),

@@ -48,16 +48,6 @@ class _Table:
     index: Any = None  # the pandas Index, for pandas values only
 
 
-def is_table(value: Any) -> bool:
-    pandas = sys.modules.get("pandas")
-    if pandas is not None and isinstance(value, pandas.DataFrame | pandas.Series):
-        return True
-    polars = sys.modules.get("polars")
-    if polars is not None and isinstance(value, polars.DataFrame | polars.Series):
-        return True
-    return isinstance(value, pa.Table | pa.RecordBatch | pa.Array | pa.ChunkedArray)
-
-
 # --- reading any table as typed columns -------------------------------------------------
 
 
