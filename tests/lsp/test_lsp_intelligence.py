@@ -341,3 +341,40 @@ def test_inlay_hints_show_the_last_spin_values_when_enabled(
             await client.stop()
 
     scenario(run())
+
+
+def test_a_failed_spin_marks_the_raising_line_until_the_next_spin(linear_run: FlowRun) -> None:
+    """The last spin's failure sits at the line that raised (an error, source
+    spinlens), and the next successful spin clears it."""
+
+    async def run() -> None:
+        client = SpinlensClient(linear_run.folder)
+        published = Published(client)
+        await client.start()
+        try:
+            text = linear_run.file.read_text()
+            printing = '        print("scaled", self.scaled)\n'
+            assert printing in text
+            raising = text.replace(printing, printing + '        raise ValueError("boom")\n')
+            uri = client.open(linear_run.file, raising)
+            reply = await client.command(SPIN, {"uri": uri, "step": "middle"})
+            assert reply["status"] == "failed", reply
+
+            def spin_failures() -> list[types.Diagnostic]:
+                found = published.latest(uri) or []
+                return [d for d in found if d.code == "spin-failed"]
+
+            (failure,) = await client.wait_for(spin_failures)
+            assert failure.severity == types.DiagnosticSeverity.Error
+            assert failure.source == "spinlens"
+            assert failure.range.start.line == line_of(raising, 'raise ValueError("boom")')
+            assert "boom" in failure.message and reply["spinId"] in failure.message
+
+            client.replace(uri, text)
+            again = await client.command(SPIN, {"uri": uri, "step": "middle"})
+            assert again["status"] == "ok", again
+            await client.wait_for(lambda: published.latest(uri) is not None and not spin_failures())
+        finally:
+            await client.stop()
+
+    scenario(run())
