@@ -20,7 +20,7 @@ import {
   parseFromGraphView,
 } from './graphMessages';
 import { type SpinChange, type SpinRecord, changedCount } from './spins';
-import { makeNonce, renderHtml } from './webviewHtml';
+import { createStrictWebview } from './strictWebview';
 
 export const GRAPH_VIEW_TYPE = 'spinlens.flowGraph';
 /** Edits closer together than this make one request. */
@@ -163,29 +163,17 @@ export class FlowGraphPanel implements vscode.Disposable {
   }
 
   private create(preserveFocus: boolean): void {
-    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
-    const panel = vscode.window.createWebviewPanel(
-      GRAPH_VIEW_TYPE,
-      'Flow graph',
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus },
-      {
-        enableScripts: true,
-        retainContextWhenHidden: true,
-        localResourceRoots: [media],
-        enableCommandUris: false,
-        enableFindWidget: false,
-      },
-    );
-    panel.iconPath = vscode.Uri.joinPath(media, 'icon.png');
+    const panel = createStrictWebview(this.extensionUri, {
+      viewType: GRAPH_VIEW_TYPE,
+      title: 'Flow graph',
+      preserveFocus,
+      script: 'graph.js',
+      style: 'graph.css',
+      findWidget: false,
+    });
     this.panel = panel;
     this.ready = false;
     const webview = panel.webview;
-    webview.html = renderHtml({
-      cspSource: webview.cspSource,
-      nonce: makeNonce(),
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'graph.js')).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'graph.css')).toString(),
-    });
     this.disposables.push(
       webview.onDidReceiveMessage((raw: unknown) => this.onMessage(raw)),
       panel.onDidDispose(() => this.closed()),

@@ -9,7 +9,7 @@ import type { FromWebview, ToWebview } from './messages';
 import { isFileAllowed, parseWebviewMessage } from './webviewGate';
 import type { PanelNote } from './panelNotes';
 import { type SpinChange, type SpinRecord, type SpinStore, isDone, queueItems } from './spins';
-import { makeNonce, renderHtml } from './webviewHtml';
+import { createStrictWebview } from './strictWebview';
 
 export const VIEW_TYPE = 'spinlens.results';
 
@@ -77,29 +77,17 @@ export class ResultsPanel implements vscode.Disposable {
   }
 
   private create(preserveFocus: boolean): void {
-    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
-    const panel = vscode.window.createWebviewPanel(
-      VIEW_TYPE,
-      'Spinlens',
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus },
-      {
-        enableScripts: true,
-        retainContextWhenHidden: true,
-        localResourceRoots: [media],
-        enableCommandUris: false,
-        enableFindWidget: true,
-      },
-    );
-    panel.iconPath = vscode.Uri.joinPath(media, 'icon.png');
+    const panel = createStrictWebview(this.extensionUri, {
+      viewType: VIEW_TYPE,
+      title: 'Spinlens',
+      preserveFocus,
+      script: 'panel.js',
+      style: 'panel.css',
+      findWidget: true,
+    });
     this.panel = panel;
     this.ready = false;
     const webview = panel.webview;
-    webview.html = renderHtml({
-      cspSource: webview.cspSource,
-      nonce: makeNonce(),
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.js')).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.css')).toString(),
-    });
     this.disposables.push(
       webview.onDidReceiveMessage((raw: unknown) => this.onMessage(raw)),
       panel.onDidDispose(() => {
