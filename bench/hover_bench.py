@@ -111,12 +111,22 @@ async def big_file_bench(folder: Path, rounds: int) -> list[Stats]:
         # The cursor right after `self.`: what completion sees while typing there.
         assert await complete(client, uri, on_names) > 5
         completions = [await timed(complete(client, uri, on_names)) for _ in range(rounds)]
+        # Typing in the step: each hover comes right after an unsaved edit of a
+        # line of the step's body, so it pays for analysing the new text (the
+        # step alone is re-parsed: incremental_parse.py).
+        lines = text.split("\n")
+        edited = []
+        for n in range(rounds):
+            lines[line] += f"  # {n}"
+            client.replace(uri, "\n".join(lines))
+            edited.append(await timed(hover(client, uri, on_names)))
     finally:
         await client.stop()
     label = f"{count:,}-line flow"
     return [
         Stats(f"hover on `self.names`, {label}", hovers, TARGET_MS),
         Stats(f"completion after `self.`, {label}", completions, TARGET_MS),
+        Stats(f"hover on `self.names` right after an edit in its step, {label}", edited, TARGET_MS),
     ]
 
 

@@ -24,6 +24,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Generic, Literal, TypeGuard, TypeVar
 
+from .incremental_parse import reparse_function
+
 __all__ = [
     "ClassRef",
     "FlowAnalysisError",
@@ -269,8 +271,13 @@ def parse_source(source: str, filename: str = "<flow>") -> ast.Module:
     key = (source, filename)
     tree = _TREES.get(key)
     if tree is None:
-        tree = _parse(source, filename)
+        last = _LAST_TREE.get(filename)
+        if last is not None:
+            tree = reparse_function(last[0], last[1], source, filename, _parse)
+        if tree is None:
+            tree = _parse(source, filename)
         _TREES.put(key, tree)
+        _LAST_TREE.put(filename, (source, tree))
     return tree
 
 
@@ -380,6 +387,9 @@ class _Result:
 _RESULTS: _Cache[tuple[str, str], _Result] = _Cache(8)
 # The last trees parsed (they are large: a few megabytes for 3,000 lines).
 _TREES: _Cache[tuple[str, str], ast.Module] = _Cache(4)
+# Per file, its last text that parsed and its tree: the next edit inside one
+# method parses that method alone (incremental_parse).
+_LAST_TREE: _Cache[str, tuple[str, ast.Module]] = _Cache(8)
 # Modules beside flow files, by path: (stamp, summary; None if unreadable).
 _MODULES: _Cache[str, tuple[_Stamp, _Module | None]] = _Cache(64)
 
