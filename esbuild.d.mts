@@ -4,3 +4,4 @@ import type { BuildOptions } from 'esbuild';
 export declare const extensionOptions: BuildOptions;
 export declare const webviewOptions: BuildOptions;
 export declare const graphOptions: BuildOptions;
+export declare const viewerOptions: BuildOptions;

@@ -2,6 +2,8 @@
 //   extension/src/extension.ts -> dist/extension.js (CommonJS, Node)
 //   extension/webview/main.ts  -> media/panel.js    (one classic script, the browser)
 //   extension/graph/main.ts    -> media/graph.js    (the flow graph view, elkjs bundled in)
+//   extension/viewer/main.ts   -> media/viewer.js   (the value viewer, uPlot bundled in)
+//   extension/compare/main.ts  -> media/compare.js  (the run/task comparison)
 // `node esbuild.mjs [--production] [--watch]`. tests/extension/panelHarness.ts and
 // graphHarness.ts build the webview bundles in memory, so their tests run the current sources.
 import * as esbuild from 'esbuild';
@@ -42,9 +44,23 @@ export const graphOptions = {
   outfile: root('media/graph.js'),
 };
 
+/** @type {import('esbuild').BuildOptions} */
+export const viewerOptions = {
+  ...webviewOptions,
+  entryPoints: [root('extension/viewer/main.ts')],
+  outfile: root('media/viewer.js'),
+};
+
+/** @type {import('esbuild').BuildOptions} */
+export const compareOptions = {
+  ...webviewOptions,
+  entryPoints: [root('extension/compare/main.ts')],
+  outfile: root('media/compare.js'),
+};
+
 async function main() {
   const production = process.argv.includes('--production');
-  const all = [extensionOptions, webviewOptions, graphOptions].map((options) => ({ ...options, minify: production }));
+  const all = [extensionOptions, webviewOptions, graphOptions, viewerOptions, compareOptions].map((options) => ({ ...options, minify: production }));
   if (process.argv.includes('--watch')) {
     for (const options of all) await (await esbuild.context(options)).watch();
   } else {

@@ -93,7 +93,9 @@ export function createGraphView(root: HTMLElement, post: (message: FromGraphView
       shown = graph.flows.length ? graph : undefined;
       if (!graph.flows.some((f) => f.name === selected)) selected = graph.defaultFlow ?? graph.flows[0]?.name;
     }
-    file.textContent = graph.filename;
+    // A left-to-right mark first: in the right-to-left box (the ellipsis cuts the
+    // path's start) a leading `/` would otherwise be drawn at the end.
+    file.textContent = `\u200e${graph.filename}`;
     file.title = graph.filename;
     empty.textContent = shown || graph.error ? '' : 'No flow in this file: define a class deriving from FlowSpec.';
     empty.hidden = shown !== undefined || graph.error !== null;

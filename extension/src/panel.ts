@@ -8,8 +8,12 @@ import { childValues } from './children';
 import type { FromWebview, ToWebview } from './messages';
 import { isFileAllowed, parseWebviewMessage } from './webviewGate';
 import type { PanelNote } from './panelNotes';
+import { ROW_PAGE_ROWS } from '../webview/rowsValue';
 import { type SpinChange, type SpinRecord, type SpinStore, isDone, queueItems } from './spins';
 import { createStrictWebview } from './strictWebview';
+import { cardMessages } from './cards';
+import type { ValuePageResult } from './protocol';
+import type { ValueRef } from './valueViewer';
 
 export const VIEW_TYPE = 'spinlens.results';
 
@@ -17,6 +21,10 @@ export interface PanelActions {
   /** The webview's Cancel button. */
   cancel(record: SpinRecord): void;
   diffRows(): number;
+  /** An expanded row's value (valueViewer.ts): one page, the viewer, the clipboard. */
+  valuePage?(ref: ValueRef, limit: number): Promise<ValuePageResult>;
+  openValue?(ref: ValueRef): unknown;
+  copyValue?(ref: ValueRef): Promise<void>;
 }
 
 export class ResultsPanel implements vscode.Disposable {
@@ -112,8 +120,27 @@ export class ResultsPanel implements vscode.Disposable {
     if (!record) return;
     this.post({ type: 'spin', uri: record.uri, step: record.step });
     for (const event of record.events) this.post({ type: 'event', event });
+    this.postCards(record);
     this.postChild();
     this.postQueue();
+  }
+
+  /** The shown spin's card previews: HTML from the paths its own Finished event named, never the webview's. */
+  private postCards(record: SpinRecord): void {
+    const finished = record.events.find((e) => e.event === 'finished');
+    if (finished?.event !== 'finished' || !finished.cards.length || !this.ready) return;
+    for (const message of cardMessages(finished)) this.post(message);
+  }
+
+  /** A queue item clicked: that spin, if it is one the queue lists now (nothing else the webview names). */
+  private showListed(requestId: string): void {
+    const listed = queueItems(this.store.active(), this.displayed).some((item) => item.requestId === requestId);
+    const record = listed ? this.store.active().find((r) => r.requestId === requestId) : undefined;
+    if (!record) {
+      this.output.appendLine('[spinlens] the results panel asked for a spin it does not list');
+      return;
+    }
+    this.switchTo(record);
   }
 
   private postQueue(): void {
@@ -160,6 +187,7 @@ export class ResultsPanel implements vscode.Disposable {
       return;
     }
     if (event) this.post({ type: 'event', event });
+    if (event?.event === 'finished') this.postCards(record);
     if (event?.event === 'started') {
       this.updateTitle();
       this.postChild();
@@ -191,9 +219,40 @@ export class ResultsPanel implements vscode.Disposable {
       case 'cancel':
         if (this.displayed) this.actions.cancel(this.displayed);
         return;
+      case 'showSpin':
+        this.showListed(message.requestId);
+        return;
       case 'openFile':
         await this.openFile(message.file, message.line);
         return;
+      case 'rowValue':
+        await this.rowValue(message.action, message.requestId, message.name);
+        return;
+    }
+  }
+
+  /** An output of the spin on display, named by an expanded row: its page, the viewer or a copy. */
+  private async rowValue(action: 'page' | 'open' | 'copy', requestId: number, name: string): Promise<void> {
+    const record = this.displayed;
+    const event = record?.events.find((e) => e.event === 'artifact' && e.name === name && !e.internal && !e.partial);
+    if (!record || !event) {
+      this.output.appendLine(`[spinlens] no artifact ${name} in the spin on display`);
+      return;
+    }
+    const ref: ValueRef = { uri: record.uri, name, spinId: event.spin_id };
+    if (action === 'open') {
+      this.actions.openValue?.(ref);
+    } else if (action === 'copy') {
+      await this.actions.copyValue?.(ref);
+    } else if (this.actions.valuePage) {
+      let reply: ToWebview;
+      try {
+        const { page } = await this.actions.valuePage(ref, ROW_PAGE_ROWS);
+        reply = { type: 'rowPage', requestId, page, error: null };
+      } catch (error) {
+        reply = { type: 'rowPage', requestId, page: null, error: error instanceof Error ? error.message : String(error) };
+      }
+      if (this.displayed === record) this.post(reply);
     }
   }
 

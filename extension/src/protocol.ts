@@ -6,6 +6,7 @@
  * This module has no `vscode` import so the guards can be unit-tested and
  * reused anywhere.
  */
+import { type ValuePage, parseValuePage } from '../viewer/pages';
 
 // ---------------------------------------------------------------------------
 // Events
@@ -128,8 +129,10 @@ export interface ArtifactEvent extends EventBase {
   /** For each comparison that is `changed`. */
   diffs: Partial<Record<Comparison, ValueDiff>>;
   error: string | null;
-  /** Metaflow's own (`_graph_info`, `_foreach_stack`, ...): hidden by default. */
+  /** Metaflow's own (`_graph_info`, `_foreach_stack`, ..., and the flow's `name`): hidden by default. */
   internal: boolean;
+  /** A Parameter or Config of the flow (passed in, not the step's own): grouped apart. */
+  parameter: boolean;
   /** Assigned by a step that then raised (before its `failed`): how far it got, not a result. */
   partial: boolean;
 }
@@ -175,7 +178,20 @@ export interface FailedEvent extends EventBase {
   /** Innermost frame in the user's code. */
   file: string | null;
   line: number | null;
+  /**
+   * The user's frames, from the step down to the raise (innermost last); at most 20.
+   * Optional: the failures the extension makes itself (spins.ts) have none.
+   */
+  frames?: FailureFrame[];
   timings: Timings;
+}
+
+/** One of the user's frames of a failed step's traceback. */
+export interface FailureFrame {
+  file: string;
+  /** 1-based. */
+  line: number;
+  function: string;
 }
 
 /** Every spin event, discriminated on `event`. */
@@ -377,6 +393,8 @@ export interface ServerOptions {
   memoryLimitMB: number;
   /** Answer textDocument/inlayHint with the last spin's values (off by default). */
   inlayHints: boolean;
+  /** MB of inputs a prewarm may load (inputs larger than what is left are skipped); 0: no prewarm. */
+  prewarmMemoryMB: number;
 }
 
 export interface SpinArgs {
@@ -534,6 +552,25 @@ export interface SetTaskResult {
   index: number | null;
 }
 
+/** `valuePage`: a spin's output (`spinId`) or a source-run task's artifact (`task`), and which page. */
+export interface ValuePageArgs {
+  uri: string;
+  name: string;
+  spinId?: string;
+  task?: string;
+  /** Entry positions into dicts and lists (a tree entry's `index`). */
+  path?: number[];
+  offset?: number;
+  limit?: number;
+  sort?: string;
+  descending?: boolean;
+  /** The whole repr instead (bounded): "Copy value". */
+  asText?: boolean;
+}
+export interface ValuePageResult {
+  page: ValuePage;
+}
+
 /**
  * A `workspace/executeCommand` command of the server, typed by its one argument
  * and its result; `parse` checks the result (it comes from another process)
@@ -572,7 +609,71 @@ export const ServerCommand = {
   ),
   listTasks: new ServerCommandType<ListTasksArgs, ListTasksResult>('spinlens.server.listTasks', parseListTasksResult),
   setTask: new ServerCommandType<SetTaskArgs, SetTaskResult>('spinlens.server.setTask', parseSetTaskResult),
+  explorerFlows: new ServerCommandType<ExplorerFlowsArgs, ExplorerFlowsResult>(
+    'spinlens.server.explorer.flows',
+    parseExplorerFlowsResult,
+  ),
+  explorerRuns: new ServerCommandType<ExplorerRunsArgs, ExplorerRunsResult>(
+    'spinlens.server.explorer.runs',
+    parseExplorerRunsResult,
+  ),
+  explorerSteps: new ServerCommandType<ExplorerStepsArgs, ExplorerStepsResult>(
+    'spinlens.server.explorer.steps',
+    parseExplorerStepsResult,
+  ),
+  explorerTasks: new ServerCommandType<ExplorerTasksArgs, ExplorerTasksResult>(
+    'spinlens.server.explorer.tasks',
+    parseExplorerTasksResult,
+  ),
+  explorerArtifacts: new ServerCommandType<ExplorerArtifactsArgs, ExplorerArtifactsResult>(
+    'spinlens.server.explorer.artifacts',
+    parseExplorerArtifactsResult,
+  ),
+  explorerCompare: new ServerCommandType<CompareArgs, CompareResult>(
+    'spinlens.server.explorer.compare',
+    parseCompareResult,
+  ),
+  valuePage: new ServerCommandType<ValuePageArgs, ValuePageResult>('spinlens.server.valuePage', parseValuePageResult),
+  /** The flow graph of the document's current text (the flow graph view). */
+  flowGraph: new ServerCommandType<UriArgs, FileGraph>('spinlens.server.flowGraph', parseFileGraph),
+  /** Load the inputs of the step at a line ahead of a spin (prewarm.ts). */
+  prewarm: new ServerCommandType<PrewarmArgs, PrewarmResult>('spinlens.server.prewarm', parsePrewarmResult),
 } as const;
+
+/** `prewarm`: the cursor's 0-based line in a flow file. */
+export interface PrewarmArgs {
+  uri: string;
+  line: number;
+}
+
+export type PrewarmStatus = 'done' | 'off' | 'busy' | 'noStep' | 'superseded' | 'failed';
+
+export interface PrewarmResult {
+  status: PrewarmStatus;
+  step?: string;
+  loaded: string[];
+  skipped: string[];
+  warm: boolean;
+  error?: string;
+}
+
+const PREWARM_STATUSES: readonly string[] = ['done', 'off', 'busy', 'noStep', 'superseded', 'failed'];
+
+function parsePrewarmResult(value: unknown): PrewarmResult | undefined {
+  if (!isObject(value) || typeof value.status !== 'string' || !PREWARM_STATUSES.includes(value.status)) {
+    return undefined;
+  }
+  const { loaded, skipped } = value;
+  if (!isStringArray(loaded) || !isStringArray(skipped) || typeof value.warm !== 'boolean') return undefined;
+  return {
+    status: value.status as PrewarmStatus,
+    ...(isString(value.step) ? { step: value.step } : {}),
+    loaded,
+    skipped,
+    warm: value.warm,
+    ...(isString(value.error) ? { error: value.error } : {}),
+  };
+}
 
 /** A server -> client notification, typed by its params; `parse` checks them. */
 export class ServerNotificationType<Params> {
@@ -621,6 +722,16 @@ export const ClientCommand = {
   showResults: 'spinlens.showResults',
   runFlow: 'spinlens.runFlow',
   chooseTask: 'spinlens.chooseTask',
+  /** The value viewer on one value: `{uri, name, spinId | task}` (results rows, the runs tree; not the palette). */
+  openValue: 'spinlens.openValue',
+  /** The Runs and Spins views' actions (runsTree.ts, spinsTree.ts): a tree node is their argument. */
+  runsRefresh: 'spinlens.runs.refresh',
+  runsLoadMore: 'spinlens.runs.loadMore',
+  runsOpenArtifact: 'spinlens.runs.openArtifact',
+  runsUseAsSourceRun: 'spinlens.runs.useAsSourceRun',
+  runsSpinTask: 'spinlens.runs.spinTask',
+  runsCompareWith: 'spinlens.runs.compareWith',
+  spinsShow: 'spinlens.spins.show',
 } as const;
 
 // ---------------------------------------------------------------------------
@@ -684,6 +795,10 @@ function isCard(v: unknown): v is Card {
   return isObject(v) && isString(v.type) && isStringOrNull(v.id) && isString(v.path);
 }
 
+function isFailureFrame(v: unknown): v is FailureFrame {
+  return isObject(v) && isString(v.file) && typeof v.line === 'number' && isString(v.function);
+}
+
 function isDiffs(v: unknown): boolean {
   if (!isObject(v)) return false;
   return Object.entries(v).every(
@@ -714,6 +829,7 @@ const EVENT_CHECKS: Record<SpinEventName, (e: Obj) => boolean> = {
     (e.diffs === undefined || isDiffs(e.diffs)) &&
     (e.error === undefined || isStringOrNull(e.error)) &&
     isOptionalBoolean(e.internal) &&
+    isOptionalBoolean(e.parameter) &&
     isOptionalBoolean(e.partial),
   finished: (e) =>
     e.status === 'ok' &&
@@ -732,6 +848,7 @@ const EVENT_CHECKS: Record<SpinEventName, (e: Obj) => boolean> = {
     (e.traceback === undefined || isStringOrNull(e.traceback)) &&
     (e.file === undefined || isStringOrNull(e.file)) &&
     (e.line === undefined || isNumberOrNull(e.line)) &&
+    (e.frames === undefined || (Array.isArray(e.frames) && e.frames.every(isFailureFrame))) &&
     (e.timings === undefined || isTimings(e.timings)),
 };
 
@@ -754,6 +871,7 @@ export function normalizeEvent(event: SpinEvent): SpinEvent {
         diffs: event.diffs ?? {},
         error: event.error ?? null,
         internal: event.internal ?? false,
+        parameter: event.parameter ?? false,
         partial: event.partial ?? false,
       };
     case 'finished':
@@ -770,6 +888,7 @@ export function normalizeEvent(event: SpinEvent): SpinEvent {
         traceback: event.traceback ?? null,
         file: event.file ?? null,
         line: event.line ?? null,
+        frames: event.frames ?? [],
         timings: event.timings ?? {},
       };
     default:
@@ -905,6 +1024,11 @@ export function parseListTasksResult(value: unknown): ListTasksResult | undefine
   };
 }
 
+export function parseValuePageResult(value: unknown): ValuePageResult | undefined {
+  const page = isObject(value) ? parseValuePage(value.page) : undefined;
+  return page ? { page } : undefined;
+}
+
 function parseSetTaskResult(value: unknown): SetTaskResult | undefined {
   return isObject(value) && isNumberOrNull(value.index) ? { index: value.index as number | null } : undefined;
 }
@@ -914,4 +1038,395 @@ export function parseRunLogParams(value: unknown): RunLogParams | undefined {
   if (value.stream !== 'stdout' && value.stream !== 'stderr') return undefined;
   if (!isStringOrNull(value.requestId)) return undefined;
   return { uri: value.uri, requestId: value.requestId as string | null, stream: value.stream, text: value.text };
+}
+
+// ---------------------------------------------------------------------------
+// The flow graph (`flowGraph`): server/spinlens/flow_graph.py's payload
+// ---------------------------------------------------------------------------
+
+export type NodeKind = 'start' | 'end' | 'linear' | 'split' | 'foreach' | 'join' | 'conditional' | 'recursive';
+export type EdgeKind = 'normal' | 'foreach' | 'conditional' | 'recursion';
+
+export const NODE_KINDS: readonly NodeKind[] = [
+  'start',
+  'end',
+  'linear',
+  'split',
+  'foreach',
+  'join',
+  'conditional',
+  'recursive',
+];
+export const EDGE_KINDS: readonly EdgeKind[] = ['normal', 'foreach', 'conditional', 'recursion'];
+
+export interface GraphNode {
+  step: string;
+  kind: NodeKind;
+  /** 0-based lines of the first decorator, the `def` and the body's last line. */
+  line: number;
+  defLine: number;
+  endLine: number;
+  /** null: in the document; else the path of the base flow's module defining it. */
+  file: string | null;
+  /** Its decorators other than `@step`. */
+  decorators: string[];
+  /** Targets of its `self.next` that are no step of the flow. */
+  missing: string[];
+}
+
+export interface GraphEdge {
+  from: string;
+  to: string;
+  kind: EdgeKind;
+  /** The split variable of a foreach (null for num_parallel). */
+  foreach: string | null;
+  /** The artifact a conditional switches on, and the case key(s) of this branch. */
+  condition: string | null;
+  key: string | null;
+  line: number;
+}
+
+export interface FlowGraph {
+  name: string;
+  line: number;
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+}
+
+/** Why the text does not parse (0-based line and column). */
+export interface SourceError {
+  message: string;
+  line: number;
+  column: number;
+}
+
+export interface FileGraph {
+  filename: string;
+  flows: FlowGraph[];
+  defaultFlow: string | null;
+  /** A syntax error: then `flows` is empty. */
+  error: SourceError | null;
+}
+
+// The graph is drawn in a webview, so its checks are stricter than the other
+// results': plain objects only, bounded sizes, step names that are identifiers.
+const MAX_NAME = 256;
+const MAX_TEXT = 4096;
+const MAX_LINE = 10_000_000;
+const MAX_ITEMS = 10_000;
+/** Step and flow names are Python identifiers (letters, digits and underscores). */
+const IDENTIFIER = /^[\p{L}_][\p{L}\p{N}_]*$/u;
+
+export function isPlainObject(value: unknown): value is Obj {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+export function isName(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= MAX_NAME && IDENTIFIER.test(value);
+}
+
+function isLine(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_LINE;
+}
+
+export function isBoundedText(value: unknown, max = MAX_TEXT): value is string {
+  return typeof value === 'string' && value.length <= max;
+}
+
+export function isBoundedTextOrNull(value: unknown): value is string | null {
+  return value === null || isBoundedText(value);
+}
+
+/** Every item parsed, or undefined if there are too many or one is malformed. */
+export function listOf<T>(value: unknown, item: (raw: unknown) => T | undefined): T[] | undefined {
+  if (!Array.isArray(value) || value.length > MAX_ITEMS) return undefined;
+  const items: T[] = [];
+  for (const raw of value) {
+    const parsed = item(raw);
+    if (parsed === undefined) return undefined;
+    items.push(parsed);
+  }
+  return items;
+}
+
+function parseNode(raw: unknown): GraphNode | undefined {
+  if (!isPlainObject(raw)) return undefined;
+  const { step, kind, line, defLine, endLine, file } = raw;
+  if (!isName(step) || !NODE_KINDS.includes(kind as NodeKind)) return undefined;
+  if (!isLine(line) || !isLine(defLine) || !isLine(endLine) || !isBoundedTextOrNull(file)) return undefined;
+  const decorators = listOf(raw.decorators, (d) => (isBoundedText(d, MAX_NAME) ? d : undefined));
+  const missing = listOf(raw.missing, (m) => (isBoundedText(m, MAX_NAME) ? m : undefined));
+  if (!decorators || !missing) return undefined;
+  return { step, kind: kind as NodeKind, line, defLine, endLine, file, decorators, missing };
+}
+
+function parseEdge(raw: unknown): GraphEdge | undefined {
+  if (!isPlainObject(raw)) return undefined;
+  const { from, to, kind, foreach, condition, key, line } = raw;
+  if (!isName(from) || !isName(to) || !EDGE_KINDS.includes(kind as EdgeKind) || !isLine(line)) return undefined;
+  if (!isBoundedTextOrNull(foreach) || !isBoundedTextOrNull(condition) || !isBoundedTextOrNull(key)) return undefined;
+  return { from, to, kind: kind as EdgeKind, foreach, condition, key, line };
+}
+
+function parseFlow(raw: unknown): FlowGraph | undefined {
+  if (!isPlainObject(raw) || !isName(raw.name) || !isLine(raw.line)) return undefined;
+  const nodes = listOf(raw.nodes, parseNode);
+  const edges = listOf(raw.edges, parseEdge);
+  if (!nodes || !edges) return undefined;
+  const steps = new Set(nodes.map((n) => n.step));
+  // An edge between steps the flow does not have could not be laid out.
+  if (steps.size !== nodes.length || edges.some((e) => !steps.has(e.from) || !steps.has(e.to))) return undefined;
+  return { name: raw.name, line: raw.line, nodes, edges };
+}
+
+function parseSourceError(raw: unknown): SourceError | null | undefined {
+  if (raw === null) return null;
+  if (!isPlainObject(raw) || !isBoundedText(raw.message) || !isLine(raw.line) || !isLine(raw.column)) return undefined;
+  return { message: raw.message, line: raw.line, column: raw.column };
+}
+
+/** The server's graph payload if it has the documented shape, else undefined. */
+export function parseFileGraph(raw: unknown): FileGraph | undefined {
+  if (!isPlainObject(raw) || !isBoundedText(raw.filename)) return undefined;
+  const flows = listOf(raw.flows, parseFlow);
+  const error = parseSourceError(raw.error);
+  if (!flows || error === undefined) return undefined;
+  const defaultFlow = raw.defaultFlow;
+  if (defaultFlow !== null && !(isName(defaultFlow) && flows.some((f) => f.name === defaultFlow))) return undefined;
+  return { filename: raw.filename, flows, defaultFlow, error };
+}
+
+// ---------------------------------------------------------------------------
+// The runs explorer and comparisons (server/spinlens/lsp/explorer.py)
+// ---------------------------------------------------------------------------
+
+/** No fields: the flows of the workspace's files. */
+export interface ExplorerFlowsArgs {}
+export interface ExplorerFlow {
+  flow: string;
+  /** The file that defines it; later requests name it. */
+  uri: string;
+  path: string;
+}
+export interface ExplorerFlowsResult {
+  flows: ExplorerFlow[];
+}
+export interface ExplorerRunsArgs {
+  uri: string;
+  flow: string;
+  offset?: number;
+  limit?: number;
+}
+export interface ExplorerRun {
+  runId: string;
+  status: RunStatus;
+  /** Unix seconds. */
+  created: number;
+  user: string | null;
+  tags: string[];
+  /** Parameter name -> short value. */
+  parameters: Record<string, string>;
+}
+export interface ExplorerRunsResult {
+  /** Newest first. */
+  runs: ExplorerRun[];
+  total: number;
+  more: boolean;
+}
+export interface ExplorerStepsArgs {
+  uri: string;
+  flow: string;
+  run: string;
+}
+export interface ExplorerStep {
+  name: string;
+  created: number;
+}
+export interface ExplorerStepsResult {
+  steps: ExplorerStep[];
+}
+export interface ExplorerTasksArgs {
+  uri: string;
+  flow: string;
+  run: string;
+  step: string;
+  offset?: number;
+  limit?: number;
+}
+export interface ExplorerTask {
+  taskId: string;
+  status: RunStatus;
+  index: number | null;
+  var: string | null;
+  value: string | null;
+}
+export interface ExplorerTasksResult {
+  tasks: ExplorerTask[];
+  total: number;
+  more: boolean;
+}
+export interface ExplorerArtifactsArgs {
+  uri: string;
+  /** A task's Flow/run/step/task. */
+  pathspec: string;
+}
+export interface ExplorerArtifact {
+  name: string;
+  type: string;
+  size: number | null;
+  /** A bounded text; null when too large to load for the tree. */
+  value: string | null;
+}
+export interface ExplorerArtifactsResult {
+  pathspec: string;
+  artifacts: ExplorerArtifact[];
+}
+export interface CompareArgs {
+  uri: string;
+  /** Two runs (Flow/run) or two tasks (Flow/run/step/task). */
+  a: string;
+  b: string;
+}
+export interface CompareParameter {
+  name: string;
+  a: string | null;
+  b: string | null;
+  changed: boolean;
+}
+export type CompareStatus = 'added' | 'removed' | 'changed' | 'same';
+export interface CompareArtifact {
+  name: string;
+  status: CompareStatus;
+  type: string;
+  summary: string;
+  diff: ValueDiff | null;
+}
+export interface CompareMetric {
+  name: string;
+  a: number | string;
+  b: number | string;
+  delta: number | string;
+}
+export interface CompareResult {
+  a: string;
+  b: string;
+  parameters: CompareParameter[];
+  artifacts: CompareArtifact[];
+  metrics: CompareMetric[];
+  truncated: boolean;
+}
+export interface RunsChangedParams {
+  flow: string;
+  uri: string;
+}
+
+/** A flow of the workspace has a new run (or its newest run moved on). */
+export const RunsChangedNotification = new ServerNotificationType<RunsChangedParams>(
+  'spinlens/runsChanged',
+  parseRunsChangedParams,
+);
+
+const RUN_STATUSES: readonly string[] = ['ok', 'failed', 'running'];
+const COMPARE_STATUSES: readonly string[] = ['added', 'removed', 'changed', 'same'];
+const isNumberOrText = (v: unknown): v is number | string => isNumber(v) || isString(v);
+const isPage = (v: Obj): boolean => isNumber(v.total) && typeof v.more === 'boolean';
+
+function isExplorerFlow(v: unknown): v is ExplorerFlow {
+  return isObject(v) && isString(v.flow) && isString(v.uri) && isString(v.path);
+}
+
+export function parseExplorerFlowsResult(value: unknown): ExplorerFlowsResult | undefined {
+  if (!isObject(value) || !Array.isArray(value.flows)) return undefined;
+  return { flows: value.flows.filter(isExplorerFlow) };
+}
+
+function isExplorerRun(v: unknown): v is ExplorerRun {
+  return (
+    isObject(v) &&
+    isString(v.runId) &&
+    RUN_STATUSES.includes(v.status as string) &&
+    isNumber(v.created) &&
+    isStringOrNull(v.user) &&
+    isStringArray(v.tags) &&
+    isObject(v.parameters) &&
+    Object.values(v.parameters).every(isString)
+  );
+}
+
+export function parseExplorerRunsResult(value: unknown): ExplorerRunsResult | undefined {
+  if (!isObject(value) || !Array.isArray(value.runs) || !isPage(value)) return undefined;
+  return { runs: value.runs.filter(isExplorerRun), total: value.total as number, more: value.more as boolean };
+}
+
+export function parseExplorerStepsResult(value: unknown): ExplorerStepsResult | undefined {
+  if (!isObject(value) || !Array.isArray(value.steps)) return undefined;
+  const steps = value.steps.filter((s): s is ExplorerStep => isObject(s) && isString(s.name) && isNumber(s.created));
+  return { steps };
+}
+
+function isExplorerTask(v: unknown): v is ExplorerTask {
+  return (
+    isObject(v) &&
+    isString(v.taskId) &&
+    RUN_STATUSES.includes(v.status as string) &&
+    isNumberOrNull(v.index) &&
+    isStringOrNull(v.var) &&
+    isStringOrNull(v.value)
+  );
+}
+
+export function parseExplorerTasksResult(value: unknown): ExplorerTasksResult | undefined {
+  if (!isObject(value) || !Array.isArray(value.tasks) || !isPage(value)) return undefined;
+  return { tasks: value.tasks.filter(isExplorerTask), total: value.total as number, more: value.more as boolean };
+}
+
+function isExplorerArtifact(v: unknown): v is ExplorerArtifact {
+  return isObject(v) && isString(v.name) && isString(v.type) && isNumberOrNull(v.size) && isStringOrNull(v.value);
+}
+
+export function parseExplorerArtifactsResult(value: unknown): ExplorerArtifactsResult | undefined {
+  if (!isObject(value) || !isString(value.pathspec) || !Array.isArray(value.artifacts)) return undefined;
+  return { pathspec: value.pathspec, artifacts: value.artifacts.filter(isExplorerArtifact) };
+}
+
+function isCompareParameter(v: unknown): v is CompareParameter {
+  return isObject(v) && isString(v.name) && isStringOrNull(v.a) && isStringOrNull(v.b) && typeof v.changed === 'boolean';
+}
+
+function isCompareArtifact(v: unknown): v is CompareArtifact {
+  return (
+    isObject(v) &&
+    isString(v.name) &&
+    COMPARE_STATUSES.includes(v.status as string) &&
+    isString(v.type) &&
+    isString(v.summary) &&
+    (v.diff === null || isObject(v.diff))
+  );
+}
+
+function isCompareMetric(v: unknown): v is CompareMetric {
+  return isObject(v) && isString(v.name) && isNumberOrText(v.a) && isNumberOrText(v.b) && isNumberOrText(v.delta);
+}
+
+export function parseCompareResult(value: unknown): CompareResult | undefined {
+  if (!isObject(value) || !isString(value.a) || !isString(value.b)) return undefined;
+  if (!Array.isArray(value.parameters) || !Array.isArray(value.artifacts) || !Array.isArray(value.metrics)) {
+    return undefined;
+  }
+  return {
+    a: value.a,
+    b: value.b,
+    parameters: value.parameters.filter(isCompareParameter),
+    artifacts: value.artifacts.filter(isCompareArtifact),
+    metrics: value.metrics.filter(isCompareMetric),
+    truncated: value.truncated === true,
+  };
+}
+
+export function parseRunsChangedParams(value: unknown): RunsChangedParams | undefined {
+  return isObject(value) && isString(value.flow) && isString(value.uri)
+    ? { flow: value.flow, uri: value.uri }
+    : undefined;
 }

@@ -33,6 +33,7 @@ export function readSettings(get: (key: string) => unknown): Settings {
     diffRows: positiveInteger(get('diffRows'), 20),
     memoryLimitMB: nonNegativeInteger(get('memoryLimitMB'), 0),
     inlayHints: get('inlayHints') === true,
+    prewarmMemoryMB: nonNegativeInteger(get('prewarmMemoryMB'), 2048),
   };
 }
 
@@ -49,5 +50,6 @@ export function serverOptions(settings: Settings): ServerOptions {
     diffRows: settings.diffRows,
     memoryLimitMB: settings.memoryLimitMB,
     inlayHints: settings.inlayHints,
+    prewarmMemoryMB: settings.prewarmMemoryMB,
   };
 }

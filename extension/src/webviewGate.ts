@@ -31,6 +31,13 @@ export function parseWebviewMessage(raw: unknown): FromWebview | undefined {
       return hasOnlyKeys(raw, ['type']) ? { type: 'ready' } : undefined;
     case 'cancel':
       return hasOnlyKeys(raw, ['type']) ? { type: 'cancel' } : undefined;
+    case 'showSpin': {
+      // A queue item's request id (the store makes `<uuid>-<n>`); panel.ts looks it up among the items it listed.
+      if (!hasOnlyKeys(raw, ['type', 'requestId'])) return undefined;
+      const { requestId } = raw;
+      if (typeof requestId !== 'string' || !/^[A-Za-z0-9-]{1,100}$/.test(requestId)) return undefined;
+      return { type: 'showSpin', requestId };
+    }
     case 'openFile': {
       if (!hasOnlyKeys(raw, ['type', 'file', 'line'])) return undefined;
       const { file, line } = raw;
@@ -41,6 +48,15 @@ export function parseWebviewMessage(raw: unknown): FromWebview | undefined {
         return undefined;
       }
       return { type: 'openFile', file, line };
+    }
+    case 'rowValue': {
+      // An expanded row's value: an artifact of the spin on display, by name (panel.ts checks it is one).
+      if (!hasOnlyKeys(raw, ['type', 'action', 'requestId', 'name'])) return undefined;
+      const { action, requestId, name } = raw;
+      if (action !== 'page' && action !== 'open' && action !== 'copy') return undefined;
+      if (typeof requestId !== 'number' || !Number.isSafeInteger(requestId) || requestId < 0) return undefined;
+      if (typeof name !== 'string' || name.length === 0 || name.length > MAX_PATH) return undefined;
+      return { type: 'rowValue', action, requestId, name };
     }
     default:
       return undefined;

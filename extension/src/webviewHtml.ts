@@ -6,11 +6,15 @@ export function makeNonce(): string {
   return randomBytes(16).toString('base64');
 }
 
-/** The Content-Security-Policy of the panel: only our own script (by nonce) and styles. */
+/**
+ * The Content-Security-Policy of the panel: only our own script and styles, and
+ * what carries the nonce (a card's own `<style>` and `<script>` in its sandboxed
+ * frame: cardFrames.ts gives them the nonce, and the frame inherits this policy).
+ */
 export function buildCsp(cspSource: string, nonce: string): string {
   return [
     "default-src 'none'",
-    `style-src ${cspSource}`,
+    `style-src ${cspSource} 'nonce-${nonce}'`,
     `script-src 'nonce-${nonce}'`,
     `img-src ${cspSource} data:`,
   ].join('; ') + ';';

@@ -1,11 +1,13 @@
 /** The results panel: its sections, and the messages and spin events that drive them. */
 import type { SpinEvent } from '../src/protocol';
 import { createArtifacts } from './artifacts';
+import { dropCardMessages } from './cardFrames';
 import { append, clear, el } from './dom';
 import { createHeader } from './header';
 import { parseHostMessage } from './hostMessages';
 import { createLog } from './log';
 import { createOutcome } from './outcome';
+import { rowValues } from './rowsValue';
 import type { Post, SpinState } from './state';
 import type { ViewStateStore } from './viewState';
 
@@ -19,6 +21,9 @@ export function createPanel(
   const log = createLog();
   const artifacts = createArtifacts(state, view);
   const outcome = createOutcome(post);
+  // Capturing, and added before main.ts's listener: a card frame's messages stop here.
+  window.addEventListener('message', dropCardMessages, true);
+  rowValues.connect(post);
   const emptyEl = el(
     'div',
     { className: 'empty', testid: 'empty' },
@@ -95,9 +100,11 @@ export function createPanel(
   }
 
   function handleMessage(raw: unknown): void {
+    if (rowValues.handle(raw)) return; // a page of an expanded row's value
     const message = parseHostMessage(raw);
     switch (message?.type) {
       case 'spin':
+        rowValues.reset();
         reset(message.uri, message.step);
         break;
       case 'event':
@@ -111,6 +118,9 @@ export function createPanel(
         break;
       case 'child':
         header.setChild(message.text);
+        break;
+      case 'cardHtml':
+        outcome.onCardHtml(message);
         break;
       default:
         break;

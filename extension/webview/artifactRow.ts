@@ -3,6 +3,7 @@ import type { ArtifactEvent, Comparison } from '../src/protocol';
 import { append, clear, el } from './dom';
 import { renderDiff } from './diff';
 import type { Shown } from './rowOrder';
+import { rowValues } from './rowsValue';
 import { fact, formatSize, isObject, shortType } from './values';
 
 /** What each comparison compares against, as the picker and the notes name it. */
@@ -133,5 +134,6 @@ function renderDetail(e: ArtifactEvent, comparison: Comparison, diffRows: number
       diff ? renderDiff(diff, diffRows) : el('div', { className: 'note' }, `Changed vs the ${label} (no diff reported).`),
     );
   }
+  box.appendChild(rowValues.section(e)); // the value itself, beyond the summary
   return box;
 }

@@ -134,11 +134,15 @@ export function createHeader(state: SpinState, post: Post) {
       if (childIndex) childEl.textContent = ` · ${childIndex} · ${text}`;
     },
 
+    /** The other spins, each a button that shows it here (the host looks its request id up). */
     setQueue(items: readonly QueueItem[]): void {
       clear(queueEl);
       for (const item of items) {
         const text = item.state === 'queued' ? `queued: ${item.step}${item.after ? ` (after ${item.after})` : ''}` : `running: ${item.step}`;
-        queueEl.appendChild(el('li', { className: `queued ${item.state}`, testid: 'queue-item', data: { state: item.state } }, text));
+        const show = el('button', { className: 'queue-show', type: 'button', testid: 'queue-show', title: `Show the spin of ${item.step}` }, text);
+        const { requestId } = item;
+        show.addEventListener('click', () => post({ type: 'showSpin', requestId }));
+        queueEl.appendChild(el('li', { className: `queued ${item.state}`, testid: 'queue-item', data: { state: item.state } }, show));
       }
       queueEl.hidden = items.length === 0;
     },

@@ -24,6 +24,15 @@ export function parseHostMessage(raw: unknown): ToWebview | PanelNote | undefine
       return Array.isArray(raw.items) ? { type: 'queue', items: raw.items.filter(isQueueItem) } : undefined;
     case 'child':
       return typeof raw.text === 'string' ? { type: 'child', text: raw.text } : undefined;
+    case 'cardHtml':
+      return typeof raw.spinId === 'string' &&
+        Number.isInteger(raw.index) &&
+        typeof raw.index === 'number' &&
+        raw.index >= 0 &&
+        (typeof raw.html === 'string' || raw.html === null) &&
+        (typeof raw.note === 'string' || raw.note === null)
+        ? { type: 'cardHtml', spinId: raw.spinId, index: raw.index, html: raw.html, note: raw.note }
+        : undefined;
     case 'settings':
       return typeof raw.diffRows === 'number' && raw.diffRows >= 1
         ? { type: 'settings', diffRows: Math.floor(raw.diffRows) }

@@ -3,7 +3,8 @@
  * framework; everything it shows from a spin goes in as text, never as HTML,
  * and it has no inline handlers: the CSP runs only this file, by nonce.
  *
- * In: ToWebview (spin | event | settings). Out: FromWebview (ready | openFile | cancel).
+ * In: ToWebview (messages.ts: spin, event, settings, queue, rowPage, cardHtml, ...).
+ * Out: FromWebview (ready, openFile, cancel, rowValue, ...).
  * The reader's choices (comparison per step, open row groups) live in the
  * webview's state (viewState.ts), so a reloaded panel keeps them.
  */

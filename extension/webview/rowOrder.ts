@@ -1,14 +1,15 @@
 /**
- * Where an artifact row goes: its group (the step's own artifacts, Metaflow's),
- * and its place in the group. The order depends only on names and statuses, so
- * two spins of a step list their rows alike however the events arrived.
+ * Where an artifact row goes: its group (the step's own artifacts, the flow's
+ * Parameters and Configs, Metaflow's), and its place in the group. The order
+ * depends only on names and statuses, so two spins of a step list their rows
+ * alike however the events arrived.
  */
 import type { ArtifactEvent, ArtifactStatus } from '../src/protocol';
 
 /** A row's status against the chosen comparison; `none`: nothing to compare with. */
 export type Shown = ArtifactStatus | 'none';
 
-export type GroupId = 'step' | 'internal';
+export type GroupId = 'step' | 'parameters' | 'internal';
 
 export interface Group {
   id: GroupId;
@@ -21,12 +22,14 @@ export interface Group {
 /** The groups in the order the tables list them. */
 export const GROUPS: readonly Group[] = [
   { id: 'step', label: null, collapsible: false },
+  { id: 'parameters', label: 'Parameters and configs', collapsible: true },
   { id: 'internal', label: "Metaflow's own artifacts", collapsible: true },
 ];
 
 /** The one place a row's group is chosen. */
 export function groupOf(e: ArtifactEvent): GroupId {
   if (e.internal) return 'internal';
+  if (e.parameter) return 'parameters';
   return 'step';
 }
 

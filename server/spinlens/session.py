@@ -34,14 +34,20 @@ from .wire.frames import (
     FetchRequest,
     PreviewReply,
     PreviewRequest,
+    PrewarmReply,
+    PrewarmRequest,
     Ready,
     ShutdownRequest,
     SpinRequest,
+    ValuePageReply,
+    ValuePageRequest,
     events_in_frame,
     fetch_reply_from_frame,
     from_frame,
     preview_reply_from_frame,
+    prewarm_reply_from_frame,
     to_frame,
+    value_page_reply_from_frame,
 )
 from .wire.ids import is_spin_id, new_spin_id
 from .wire.ipc import ChannelClosed, recv_frame, send_frame
@@ -778,6 +784,115 @@ class SpinSession:
             if isinstance(reply, ErrorReply):
                 raise SpinError(reply.error)
             return reply
+
+    def prewarm(
+        self,
+        step: str,
+        run: str | None = None,
+        index: int | None = None,
+        task: str | None = None,
+        flow: str | None = None,
+        budget_mb: int | None = None,
+    ) -> PrewarmReply:
+        """Start the kernel (if needed) and have it load ``step``'s inputs and fork
+        its spare now, so the first spin of it is warm. Inputs whose recorded
+        size exceeds what is left of ``budget_mb`` are skipped (None: no bound);
+        ``preempt_prewarm`` from another thread ends the loading early. Not to be
+        called while a spin runs in another thread; ``SpinError`` says why not."""
+        request_id = self.send_prewarm(step, run, index, task, flow, budget_mb)
+        return self.prewarm_reply(request_id)
+
+    def send_prewarm(
+        self,
+        step: str,
+        run: str | None = None,
+        index: int | None = None,
+        task: str | None = None,
+        flow: str | None = None,
+        budget_mb: int | None = None,
+    ) -> int:
+        """``prewarm``'s first half: start the kernel, send the request; its id."""
+        flow_name = flow if flow is not None else self.flow
+        if flow_name is None:
+            flow_name = self._flow_info(None, None).name
+        self.start()
+        assert self._sock is not None
+        request = PrewarmRequest(
+            id=next(self._ids),
+            flow=flow_name,
+            step=step,
+            run=run,
+            index=index,
+            task=task,
+            budget_mb=budget_mb,
+        )
+        with self._send_lock:
+            send_frame(self._sock, to_frame(request))
+        return request.id
+
+    def prewarm_reply(self, request_id: int) -> PrewarmReply:
+        """``prewarm``'s second half: wait for the kernel's reply to ``request_id``."""
+        assert self._sock is not None
+        while True:
+            header, _ = recv_frame(self._sock)
+            if header.get("id") != request_id or header.get("op") == "event":
+                continue  # a late event of an ended spin
+            reply = prewarm_reply_from_frame(header)
+            if isinstance(reply, ErrorReply):
+                raise SpinError(reply.error)
+            return reply
+
+    def preempt_prewarm(self) -> None:
+        """End a prewarm's loading early (any thread): any frame does that, and a
+        cancel of no spin is otherwise ignored by the kernel."""
+        with self._send_lock:
+            if self._sock is not None:
+                try:
+                    send_frame(self._sock, to_frame(CancelRequest(spin_id="prewarm")))
+                except OSError:
+                    pass  # the kernel is gone; the prewarm's reader sees that
+
+    def value_page(
+        self,
+        name: str,
+        spin_id: str | None = None,
+        task: str | None = None,
+        path: Sequence[int] = (),
+        offset: int = 0,
+        limit: int = 100,
+        sort: str | None = None,
+        descending: bool = False,
+        as_text: bool = False,
+    ) -> dict[str, Any]:
+        """One page of a value for the value viewer (``engine/value_pages.py``): a
+        spin's output ``name`` (``spin_id``, from its parked child: the latest
+        spin's only) or artifact ``name`` of a source-run ``task`` pathspec. From
+        the running kernel only: it never starts one. ``SpinError`` says why not."""
+        if self._sock is None or self.kernel_pid is None:
+            raise SpinError("No kernel is running for this flow file: spin the step again.")
+        request = ValuePageRequest(
+            id=next(self._ids),
+            name=name,
+            spin_id=spin_id,
+            task=task,
+            path=list(path),
+            offset=offset,
+            limit=limit,
+            sort=sort,
+            descending=descending,
+            as_text=as_text,
+        )
+        with self._send_lock:
+            send_frame(self._sock, to_frame(request))
+        while True:
+            header, _ = recv_frame(self._sock)
+            if header.get("id") != request.id:
+                continue  # a late event of an ended spin
+            reply = value_page_reply_from_frame(header)
+            if isinstance(reply, ErrorReply):
+                raise SpinError(reply.error)
+            assert isinstance(reply, ValuePageReply)
+            return reply.page
 
     @staticmethod
     def _from_history(spin_id: str, name: str, history: History | None, error: str) -> Any:

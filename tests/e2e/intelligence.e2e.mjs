@@ -4,13 +4,14 @@
 //   bash tests/e2e/run.sh [VSIX]
 //
 // One editor for the file: a spin of `train` warms the kernel -> the hover on
-// `self.feature_names` in `train` shows the run's list of feature names.
+// `self.feature_names` in `train` shows the run's list of feature names
+// (a screenshot of it goes to docs/images/hover.png).
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { guarded, log, startEditor, waitFor } from './harness.mjs';
+import { REPO, guarded, log, startEditor, waitFor } from './harness.mjs';
 
 const FLOW = 'training_flow.py';
 const ROW = '[data-testid="artifact-row"]';
@@ -104,5 +105,35 @@ describe('Artifact hover in a real VS Code (code-server)', { timeout: 300_000 },
     assert.match(text, /'age', 'income', 'tenure_months'/, 'the run\'s feature names');
     assert.match(text, /Assigned in features line \d+/);
     assert.match(text, /Last spin \S+(, ok,| spun \d+ s ago)/, 'the last spin and its status');
+    // The hover as the README shows it, taken while it is up.
+    const picture = path.join(REPO, 'docs', 'images', 'hover.png');
+    await page.screenshot({ path: picture });
+    log(`screenshot ${path.relative(REPO, picture)}`);
+  }));
+
+  it('a spin that raises marks the raising line in the Problems view', { timeout: 150_000 }, g('spin-failed-problem', async () => {
+    const page = editor.page;
+    const lines = fs.readFileSync(path.join(editor.workspace, FLOW), 'utf8').split('\n');
+    const indent = /^\s*/.exec(lines[hoverLine - 1])[0];
+    await editor.focusEditor(FLOW);
+    await editor.goToLine(hoverLine);
+    // Unsaved: the line that raises sits where the hovered line was.
+    await page.keyboard.insertText(`${indent}raise ValueError("spinlens e2e boom")\n`);
+    await editor.runCommand('Spinlens: Spin step');
+    await editor.pickIfAsked('train');
+    const frame = await editor.frameWith(STATUS, { timeout: 60_000, what: 'the results panel' });
+    const status = await waitFor(async () => (/\bfailed\b/.test(await statusText(frame)) ? statusText(frame) : null), {
+      timeout: 120_000,
+      what: 'the spin of the raising train to fail',
+    });
+    log(`status: ${status}`);
+    await editor.focusEditor(FLOW);
+    await page.keyboard.press('Control+Shift+M');
+    const problem = page.locator('.markers-panel .monaco-list-row', { hasText: 'spinlens e2e boom' });
+    await problem.first().waitFor({ state: 'visible', timeout: 30_000 });
+    const text = (await problem.first().innerText()).replace(/\s+/g, ' ');
+    log(`problem: ${text}`);
+    assert.match(text, /The last spin of train failed here/);
+    assert.match(text, new RegExp(`\\[Ln ${hoverLine}, Col ${indent.length + 1}\\]`), 'at the raising line');
   }));
 });

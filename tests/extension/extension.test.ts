@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type * as vscode from 'vscode';
+import { SHOW_FLOW_GRAPH_COMMAND } from '../../extension/src/flowGraph';
 import { CHOOSE_INTERPRETER_COMMAND } from '../../extension/src/interpreterPicker';
 import { ClientCommand } from '../../extension/src/protocol';
 import { SPIN_AT_CURSOR_COMMAND } from '../../extension/src/spinAtCursor';
@@ -168,7 +169,7 @@ describe('activate', () => {
     start();
     const { contributes, activationEvents } = manifest();
     const contributed = contributes.commands.map((c) => c.command).sort();
-    const own = [CHOOSE_INTERPRETER_COMMAND, SPIN_AT_CURSOR_COMMAND];
+    const own = [CHOOSE_INTERPRETER_COMMAND, SPIN_AT_CURSOR_COMMAND, SHOW_FLOW_GRAPH_COMMAND];
     expect(contributed).toEqual([...Object.values(ClientCommand), ...own].sort());
     for (const name of contributed) expect(mock.commands.has(name)).toBe(true);
     expect(activationEvents).toContain('onLanguage:python');
@@ -218,6 +219,7 @@ describe('activate', () => {
       diffRows: 33,
       memoryLimitMB: 0,
       inlayHints: false,
+      prewarmMemoryMB: 2048,
     });
     expect(client.clientOptions.documentSelector).toEqual([{ scheme: 'file', language: 'python' }]);
     expect(mock.statusItems[0]?.text).toBe('$(debug-start) Spinlens');

@@ -67,7 +67,8 @@ describe('ResultsPanel', () => {
     t.store.route(URI, normalizeEvent(second as unknown as SpinEvent));
     expect(t.fake().webview.posted.at(-1)).toMatchObject({ type: 'event', event: { event: 'started' } });
     for (const e of rest) t.store.route(URI, normalizeEvent(e as unknown as SpinEvent));
-    expect(t.fake().webview.posted).toHaveLength(3 + fixtures.ok.length - 1);
+    // A cardHtml per card (the ok fixture's finished event names two) follows `finished`.
+    expect(t.fake().webview.posted).toHaveLength(3 + fixtures.ok.length - 1 + 2);
     expect(t.fake().title).toBe('Spinlens: train');
   });
 

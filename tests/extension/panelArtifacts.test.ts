@@ -16,6 +16,7 @@ interface Art {
   source: Status;
   previous?: Status | null;
   internal?: boolean;
+  parameter?: boolean;
   diff?: unknown;
   type?: string;
   summary?: string;
@@ -35,6 +36,7 @@ function artifact(a: Art): unknown {
     diffs: a.diff ? { source: a.diff } : {},
     error: null,
     internal: a.internal ?? false,
+    parameter: a.parameter ?? false,
     partial: false,
   };
 }
@@ -124,6 +126,68 @@ describe('artifact row order', () => {
     ]);
     h.setComparison('previous');
     expect(names(h)).toEqual(['a', 'c', 'b']);
+  });
+});
+
+describe('the parameters group', () => {
+  const ARTS: Art[] = [
+    { name: 'scaled', source: 'changed' },
+    { name: 'settings', source: 'unchanged', parameter: true },
+    { name: 'alpha', source: 'changed', parameter: true },
+    { name: 'Label', source: 'unchanged', parameter: true },
+    { name: 'numbers', source: 'unchanged' },
+    { name: 'name', source: 'unchanged', internal: true },
+    { name: '_graph_info', source: 'unchanged', internal: true },
+  ];
+  const table = (h: Harness): HTMLElement => h.q('artifacts');
+  const heads = (h: Harness): HTMLElement[] => h.all('group-head', table(h));
+
+  it("lists the flow's Parameters and Configs apart, in the row order, and Metaflow's name with its own", () => {
+    const h = load();
+    spin(h, 'train', ARTS);
+    expect(names(h)).toEqual(['scaled', 'numbers']);
+    expect(names(h, 'parameters-rows')).toEqual(['alpha', 'Label', 'settings']);
+    expect(names(h, 'internal-rows')).toEqual(['_graph_info', 'name']);
+    // The count is the step's own rows.
+    expect(h.q('artifact-count').textContent).toBe('2 artifacts');
+  });
+
+  it("sits after the step's rows and before Metaflow's, closed until opened, and stays open", () => {
+    const h = load();
+    spin(h, 'train', ARTS);
+    const [params, internal] = heads(h);
+    expect([params?.dataset.group, internal?.dataset.group]).toEqual(['parameters', 'internal']);
+    const tbodies = Array.from(table(h).querySelectorAll(':scope > tbody'));
+    expect(tbodies).toEqual([
+      h.q('artifact-rows', table(h)),
+      params,
+      h.q('parameters-rows', table(h)),
+      internal,
+      h.q('internal-rows', table(h)),
+    ]);
+    const rows = h.q('parameters-rows', table(h));
+    const toggle = h.q('parameters-toggle', table(h));
+    expect(rows.hidden).toBe(true);
+    expect(toggle.textContent).toBe('▸ Parameters and configs (3)');
+    toggle.click();
+    expect(rows.hidden).toBe(false);
+    expect(toggle.getAttribute('aria-expanded')).toBe('true');
+    expect(h.q('internal-rows', table(h)).hidden).toBe(true); // each group opens on its own
+    spin(h, 'train', [...ARTS].reverse());
+    expect(h.q('parameters-rows', table(h)).hidden).toBe(false);
+    expect(names(h, 'parameters-rows')).toEqual(['alpha', 'Label', 'settings']);
+    const reloaded = load({ state: h.state() });
+    spin(reloaded, 'train', ARTS);
+    expect(reloaded.q('parameters-rows', reloaded.q('artifacts')).hidden).toBe(false);
+  });
+
+  it('has no heading in a spin without parameters', () => {
+    const h = load();
+    spin(h, 'train', ARTS.filter((a) => !a.parameter));
+    const [params] = heads(h);
+    expect(params?.dataset.group).toBe('parameters');
+    expect(params?.hidden).toBe(true);
+    expect(names(h, 'parameters-rows')).toEqual([]);
   });
 });
 

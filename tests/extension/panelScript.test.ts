@@ -100,10 +100,9 @@ describe('panel.js', () => {
     expect(h.all('artifact-row', internal).map((r) => r.dataset.name)).toEqual(['_transition', '_graph_info']);
     expect(h.q('artifact-count').textContent).toBe('13 artifacts');
     // The heading comes right before the group's rows, after the step's own.
-    const head = h.q('group-head', table);
+    const head = h.all('group-head', table).find((e) => e.dataset.group === 'internal') as HTMLElement;
     expect(head.hidden).toBe(false);
-    expect(head.dataset.group).toBe('internal');
-    expect(head.previousElementSibling).toBe(h.q('artifact-rows', table));
+    expect(head.previousElementSibling).toBe(h.q('parameters-rows', table));
     expect(head.nextElementSibling).toBe(internal);
     const toggle = h.q('internal-toggle', head);
     expect(toggle.textContent).toBe("▸ Metaflow's own artifacts (2)");

@@ -241,7 +241,7 @@ describe('docs/protocol.md', () => {
   it('names no client command the mirror lacks (contract.test.ts checks the server commands)', () => {
     const clientCommands = new Set(doc.match(/`(spinlens\.[a-z][A-Za-z]+)`/g)?.map((m) => m.slice(1, -1)));
     for (const name of clientCommands) {
-      if (name.startsWith('spinlens.server.') || /^spinlens\.(python|defaultSourceRun|historySize|diffRows|memoryLimitMB|inlayHints)$/.test(name)) continue;
+      if (name.startsWith('spinlens.server.') || /^spinlens\.(python|defaultSourceRun|historySize|diffRows|memoryLimitMB|inlayHints|prewarmMemoryMB)$/.test(name)) continue;
       expect(Object.values(ClientCommand)).toContain(name);
     }
   });

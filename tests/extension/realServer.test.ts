@@ -154,8 +154,8 @@ describe('the real Spinlens language server', () => {
     expect(record.spinId).toBe(parsed?.spinId);
     expect(record.events[0]?.event).toMatch(/progress|started/);
     expect(record.state).toBe('ok');
-    expect(userArtifacts(record).map((a) => a.name).sort()).toEqual(['metrics', 'name', 'note', 'numbers', 'scaled', 'weights']);
-    expect(changedCount(record)).toBe(4); // all but the pass-throughs `name` (Metaflow's) and `numbers`
+    expect(userArtifacts(record).map((a) => a.name).sort()).toEqual(['metrics', 'note', 'numbers', 'scaled', 'weights']);
+    expect(changedCount(record)).toBe(4); // all but the pass-through `numbers`
 
     // The panel shows the real stream: every artifact, each one expandable in each comparison.
     const h = load();
@@ -165,7 +165,7 @@ describe('the real Spinlens language server', () => {
     const shown = (testid: string): (string | undefined)[] =>
       h.all('artifact-row', h.q(testid, h.q('artifacts'))).map((r) => r.dataset.name);
     // Changed and new first, then unchanged, each A-Z (whatever order the events came in).
-    expect(shown('artifact-rows')).toEqual(['metrics', 'note', 'scaled', 'weights', 'name', 'numbers']);
+    expect(shown('artifact-rows')).toEqual(['metrics', 'note', 'scaled', 'weights', 'numbers']);
     expect([...shown('internal-rows')].sort()).toEqual(
       record.artifacts.filter((a) => a.internal).map((a) => a.name).sort(),
     );

@@ -75,6 +75,8 @@ describe('the results panel CSP', () => {
     const { directives, nonce } = loadPanel(t);
     expect(directives.get('default-src')).toEqual(["'none'"]);
     expect(directives.get('script-src')).toEqual([`'nonce-${nonce}'`]);
+    // Styles: the extension's files, and a card's own <style> given the nonce in its sandboxed frame.
+    expect(directives.get('style-src')?.slice(1)).toEqual([`'nonce-${nonce}'`]);
     expect(Buffer.from(nonce, 'base64').length).toBeGreaterThanOrEqual(16);
     // Nothing that would let a script in some other way: no keywords, hosts, schemes
     // or wildcards for scripts, no directive that overrides script-src, and no
@@ -120,7 +122,7 @@ describe('the results panel CSP', () => {
     for (let i = 0; i < 5; i++) {
       const { nonce, html } = loadPanel(t);
       expect(nonce).not.toBe('');
-      expect(html.split(nonce).length - 1).toBe(2); // the CSP and the one script tag
+      expect(html.split(nonce).length - 1).toBe(3); // the CSP's script-src and style-src, and the one script tag
       nonces.add(nonce);
       t.fake().dispose();
     }

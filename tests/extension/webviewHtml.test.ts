@@ -18,7 +18,7 @@ describe('CSP', () => {
   it('allows only our nonce for scripts and the webview source for styles', () => {
     const csp = buildCsp(source, 'N0nce');
     expect(csp).toBe(
-      `default-src 'none'; style-src ${source}; script-src 'nonce-N0nce'; img-src ${source} data:;`,
+      `default-src 'none'; style-src ${source} 'nonce-N0nce'; script-src 'nonce-N0nce'; img-src ${source} data:;`,
     );
     expect(csp).not.toContain('unsafe-inline');
     expect(csp).not.toContain('unsafe-eval');

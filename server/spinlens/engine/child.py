@@ -26,6 +26,8 @@ from ..wire.frames import (
     FetchRequest,
     RunRequest,
     SpinSpec,
+    ValuePageReply,
+    ValuePageRequest,
     ValueReply,
     event_frame,
     events_frame,
@@ -33,11 +35,13 @@ from ..wire.frames import (
     to_frame,
 )
 from ..wire.ipc import ChannelClosed, recv_frame, recv_frame_with_fds, send_frame
+from .debugger import preload as preload_debugger
 from .fingerprint import trust_kernel_pages
 from .flow_loader import drop_changed_user_modules
 from .inputs import InputStore
 from .resolve import Resolved
 from .step_runner import StepFailed, StepRun, open_terminal
+from .value_pages import ValuePages, page_request
 
 _PR_SET_PDEATHSIG = 1
 
@@ -49,10 +53,14 @@ def child_main(
     sock: socket.socket,
     out_w: int,
     err_w: int,
+    debugger: bool = False,
 ) -> None:
     """The forked child, from the fork to its exit. ``module_snapshot`` is the
-    kernel's view of the user's modules (to drop those changed since)."""
+    kernel's view of the user's modules (to drop those changed since);
+    ``debugger``: import debugpy while waiting (a spare after a debug spin)."""
     _become_child(out_w, err_w)
+    if debugger:
+        preload_debugger()
     try:
         header, _, terminal = recv_frame_with_fds(sock)  # a spare waits here for its spin
     except ChannelClosed:
@@ -142,11 +150,15 @@ def _clear_spin_datastore(spec: SpinSpec) -> None:
 
 def _serve_outputs(sock: socket.socket, outputs: Mapping[str, Callable[[], Any]]) -> None:
     """Parked: answer the kernel's fetches of output values until it lets go."""
+    pages = ValuePages()  # the value viewer's pages of these outputs
     while True:
         try:
             header, _ = recv_frame(sock)
         except ChannelClosed:
             return
+        if header.get("op") == ValuePageRequest.OP:
+            _serve_page(sock, header, outputs, pages)
+            continue
         try:
             request = from_frame(header, FetchRequest)
         except BadFrame as exc:
@@ -164,3 +176,28 @@ def _serve_outputs(sock: socket.socket, outputs: Mapping[str, Callable[[], Any]]
             send_frame(sock, to_frame(ErrorReply(id=request.id, error=error)))
             continue
         send_frame(sock, to_frame(ValueReply(id=request.id)), payload)
+
+
+def _serve_page(
+    sock: socket.socket,
+    header: dict[str, Any],
+    outputs: Mapping[str, Callable[[], Any]],
+    pages: ValuePages,
+) -> None:
+    """One page of an output value (``value_pages.py``), never the value itself."""
+    try:
+        request = from_frame(header, ValuePageRequest)
+    except BadFrame as exc:
+        send_frame(sock, to_frame(ErrorReply(id=header.get("id"), error=str(exc))))
+        return
+    value_of = outputs.get(request.name)
+    if value_of is None:
+        error = f"No artifact named {request.name!r}."
+        send_frame(sock, to_frame(ErrorReply(id=request.id, error=error)))
+        return
+    try:
+        page = pages.page(request.name, value_of(), page_request(request))
+    except Exception as exc:  # a path past a leaf, an unloadable value, a library's error
+        send_frame(sock, to_frame(ErrorReply(id=request.id, error=f"{exc}")))
+        return
+    send_frame(sock, to_frame(ValuePageReply(id=request.id, page=page)))

@@ -46,6 +46,18 @@ def _hidden_paths() -> list[str]:
     ]
 
 
+def preload() -> None:
+    """Import debugpy and its pydevd ahead (in a spare child, while it waits):
+    ~0.2 s and ~7 MiB that a debug spin's click then does not wait for. The
+    import starts no thread and sets no hook."""
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    try:
+        import debugpy  # noqa: F401
+        from debugpy.server import api  # noqa: F401
+    except ImportError:
+        pass  # the debug spin itself says that debugpy is missing
+
+
 class Debugger:
     """debugpy in this process for one spin, and the time the step spends stopped."""
 

@@ -61,6 +61,54 @@ def _load_error(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+@dataclass(frozen=True)
+class _Unreadable:
+    error: Exception
+
+
+# One datastore read asks for this many bytes (or names) at most: Metaflow's
+# load_artifacts fetches a batch's blobs together (in parallel from S3), and a
+# prewarm can still stop between batches.
+_BATCH_BYTES = 64 << 20
+_BATCH_NAMES = 256
+
+
+def _batches(task: TaskInputs, pending: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    batches: list[list[tuple[str, str]]] = []
+    current: list[tuple[str, str]] = []
+    size = 0
+    for name, key in pending:
+        this = _size(task, name)
+        if current and (size + this > _BATCH_BYTES or len(current) >= _BATCH_NAMES):
+            batches.append(current)
+            current, size = [], 0
+        current.append((name, key))
+        size += this
+    if current:
+        batches.append(current)
+    return batches
+
+
+def _read(task: TaskInputs, names: list[str]) -> list[Any]:
+    """The values of ``names`` in order, one ``load_artifacts`` call for all; an
+    artifact that fails to load is an ``_Unreadable`` (the others still load)."""
+    if not names:
+        return []
+    found: dict[str, Any] = {}
+    try:
+        for name, value in task.datastore.load_artifacts(names):
+            found[name] = value
+    except Exception:  # one bad artifact ends Metaflow's iterator: read the rest alone
+        for name in names:
+            if name in found:
+                continue
+            try:
+                found[name] = next(iter(task.datastore.load_artifacts([name])))[1]
+            except Exception as exc:  # any unpickling failure is reported per artifact
+                found[name] = _Unreadable(exc)
+    return [found.get(name, _Unreadable(KeyError(name))) for name in names]
+
+
 class _Download:
     """Progress messages for a task whose blobs come from a remote datastore.
 
@@ -136,33 +184,47 @@ class InputStore:
         task: TaskInputs,
         keep: bool = True,
         progress: Callable[[str], None] | None = None,
-    ) -> None:
-        """Load (or, with keep=False, only fingerprint) every artifact of a task."""
+        admit: Callable[[str, int], bool] | None = None,
+    ) -> list[str]:
+        """Load (or, with keep=False, only fingerprint) every artifact of a task;
+        ``admit(name, recorded size)`` False skips one (a prewarm's budget, or a
+        prewarm preempted). The names skipped."""
         pending = self._pending(task, keep)
+        skipped: list[str] = []
         download = _Download(task, pending, progress) if task.remote and progress else None
-        for name, key in pending:
-            size = _size(task, name)
-            downloading = download is not None and download.before(name, key)
-            if not downloading and progress and size > 8 << 20:  # large reads from disk too
-                progress(f"loading {name} ({size / 2**20:.0f} MB) from {task.pathspec}")
-            try:
-                value = next(iter(task.datastore.load_artifacts([name])))[1]
-            except Exception as exc:  # any unpickling failure is reported per artifact
-                reason = _load_error(exc)
-                if needs_flow_module(exc):  # the kernel's __main__ is not the flow
-                    self.deferred[key] = (task, name)
-                else:
-                    self.errors[key] = reason
-                continue
-            try:
-                self.fingerprints[key] = fingerprint(value, remember=keep)
-            except UnpicklableValue:
-                pass
-            if keep:
-                self.values[key] = value
-                self.origins[key] = (task, name)
+        for batch in _batches(task, pending):
+            admitted = []
+            for name, key in batch:
+                size = _size(task, name)
+                if admit is not None and not admit(name, size):
+                    skipped.append(name)
+                    continue
+                admitted.append((name, key))
+                downloading = download is not None and download.before(name, key)
+                if not downloading and progress and size > 8 << 20:  # large reads from disk too
+                    progress(f"loading {name} ({size / 2**20:.0f} MB) from {task.pathspec}")
+            values = _read(task, [name for name, _ in admitted])
+            for (name, key), value in zip(admitted, values, strict=True):
+                self._hold(task, name, key, value, keep)
         if download is not None:
             download.finish()
+        return skipped
+
+    def _hold(self, task: TaskInputs, name: str, key: str, value: Any, keep: bool) -> None:
+        """One artifact read (or its error): fingerprinted, and kept if ``keep``."""
+        if isinstance(value, _Unreadable):
+            if needs_flow_module(value.error):  # the kernel's __main__ is not the flow
+                self.deferred[key] = (task, name)
+            else:
+                self.errors[key] = _load_error(value.error)
+            return
+        try:
+            self.fingerprints[key] = fingerprint(value, remember=keep)
+        except UnpicklableValue:
+            pass
+        if keep:
+            self.values[key] = value
+            self.origins[key] = (task, name)
 
     def _pending(self, task: TaskInputs, keep: bool) -> list[tuple[str, str]]:
         """The task's artifacts still to read: one name per content key not held yet."""

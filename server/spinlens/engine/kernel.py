@@ -46,11 +46,15 @@ from ..wire.frames import (
     KernelRequest,
     PreviewReply,
     PreviewRequest,
+    PrewarmReply,
+    PrewarmRequest,
     Ready,
     RunRequest,
     ShutdownRequest,
     SpinRequest,
     SpinSpec,
+    ValuePageReply,
+    ValuePageRequest,
     event_frame,
     request_from_frame,
     to_frame,
@@ -62,9 +66,11 @@ from .history import DEFAULT_KEEP
 from .inputs import InputStore
 from .limits import LogBudget
 from .metaflow_env import ensure_user
-from .metaflow_task import remember_step_sources
 from .preview import SourcePreviews
 from .resolve import Resolved, Target, latest_successful_run, resolve
+from .step_sources import install as install_step_sources
+from .step_sources import prime as prime_step_sources
+from .value_pages import SourceArtifacts, ValuePageError, ValuePages, page_request
 
 _READ_CHUNK = 1 << 16
 
@@ -158,6 +164,8 @@ class Kernel:
         self.store = InputStore()
         self.loaded: tuple[Target, Resolved] | None = None
         self.previews = SourcePreviews(self.store)  # the editor's hover on source values
+        self.source_values = SourceArtifacts(self.store.values)  # the value viewer's
+        self.value_pages = ValuePages()
         self.parked: Child | None = None  # ran the latest spin; serves its values
         # Forked ahead, idle, for the next spin of the loaded target: a fork of a
         # kernel holding large inputs costs ~15 ms, better paid between spins.
@@ -184,7 +192,7 @@ class Kernel:
         # Metaflow reads each step's source with inspect, whose tokenizer compiles
         # its regular expressions on first use (~7 ms): once here, not per child.
         list(tokenize.generate_tokens(io.StringIO("x = 1\n").readline))
-        remember_step_sources()
+        install_step_sources()
         try:
             imports = analyze_file(self.flow_file).imports
         except OSError:
@@ -195,6 +203,7 @@ class Kernel:
             except (Exception, SystemExit):
                 pass  # the child reports the error when the flow imports it
         self.module_snapshot = user_module_files(self.root)
+        self._prime(None)
 
     # -- main loop ------------------------------------------------------------
     def serve(self) -> None:
@@ -212,6 +221,10 @@ class Kernel:
                 self._fetch(request)
             elif isinstance(request, PreviewRequest):
                 self._preview(request)
+            elif isinstance(request, PrewarmRequest):
+                self._prewarm(request)
+            elif isinstance(request, ValuePageRequest):
+                self._value_page(request)
             elif isinstance(request, ShutdownRequest):
                 return
             # A cancel with nothing running is moot.
@@ -243,16 +256,79 @@ class Kernel:
             return self.loaded[1], True
         progress(f"resolving inputs of {target.flow}.{target.step}")
         resolved = resolve(target)
-        for parent in resolved.parents:
-            self.store.load(parent, keep=True, progress=progress)
-        if resolved.source_task:  # its values are the baseline of "vs source" diffs
-            self.store.load(resolved.source_task, keep=True, progress=progress)
+        self._load_inputs(resolved, progress)
+        self._hold(target, resolved)
+        return resolved, False
+
+    def _load_inputs(self, resolved: Resolved, progress: Any, admit: Any = None) -> list[str]:
+        """Load the parents' artifacts and the source task's (the baseline of
+        "vs source" diffs); the names ``admit`` turned away."""
+        tasks = [*resolved.parents, *([resolved.source_task] if resolved.source_task else [])]
+        skipped: list[str] = []
+        for task in tasks:
+            skipped += self.store.load(task, keep=True, progress=progress, admit=admit)
+        return skipped
+
+    def _hold(self, target: Target, resolved: Resolved) -> None:
+        """These inputs are the loaded ones; values of any others go."""
         keys = [k for p in resolved.parents for k in p.objects.values()]
         if resolved.source_task:
             keys += list(resolved.source_task.objects.values())
         self.store.retain_only(keys)
         self.loaded = (target, resolved)
-        return resolved, False
+
+    def _prewarm(self, request: PrewarmRequest) -> None:
+        """What a spin of this target does before it runs: resolve, load, fork the
+        spare. Within the budget, and only until another frame arrives (a spin, or
+        a prewarm of another step): that frame is served next."""
+        started = time.perf_counter()
+        target = Target(
+            flow=request.flow,
+            step=request.step,
+            run=request.run,
+            index=request.index,
+            task=request.task,
+            iteration=request.iteration,
+        )
+        budget = None if request.budget_mb is None else request.budget_mb << 20
+        loaded: list[str] = []
+        used = 0
+        preempted = False
+
+        def admit(name: str, size: int) -> bool:
+            nonlocal preempted, used
+            preempted = preempted or bool(select.select([self.sock], [], [], 0)[0])
+            if preempted or (budget is not None and used + size > budget):
+                return False
+            loaded.append(name)
+            used += size
+            return True
+
+        try:
+            warm = bool(self.loaded and self.loaded[0] == target and _still_current(*self.loaded))
+            skipped: list[str] = []
+            if not warm:
+                resolved = resolve(target)
+                skipped = self._load_inputs(resolved, None, admit)
+                if not skipped:  # everything a spin needs: as if it had prepared
+                    self._hold(target, resolved)
+                    self._take_spare(None)
+                    self._reap_dying()
+                    self.spare = (target, self._fork(resolved))
+        except SpinError as exc:
+            reply: PrewarmReply | ErrorReply = ErrorReply(id=request.id, error=str(exc))
+        except Exception as exc:  # a Metaflow or datastore error: report, keep serving
+            reply = ErrorReply(id=request.id, error=f"{type(exc).__name__}: {exc}")
+        else:
+            reply = PrewarmReply(
+                id=request.id,
+                loaded=loaded,
+                skipped=skipped,
+                preempted=preempted,
+                warm=warm,
+                seconds=time.perf_counter() - started,
+            )
+        send_frame(self.sock, to_frame(reply))
 
     # -- spins ----------------------------------------------------------------
     def _spin(self, request: SpinRequest, terminal: list[int]) -> None:
@@ -333,7 +409,19 @@ class Kernel:
         send_frame(child.sock, to_frame(RunRequest(spec=spec)), fds=terminal)
         self._watch(child, prepare_s)
         self._reap_dying()
-        self.spare = (target, self._fork(resolved))
+        self._prime(request.source)
+        # One debug spin is often followed by another: that spare imports the
+        # debugger while it waits (the kernel and other spares stay without it).
+        self.spare = (target, self._fork(resolved, debugger=child.debug))
+
+    def _prime(self, source: str | None) -> None:
+        """Read the steps of the text just spun ahead, for the spare to inherit:
+        the next text is mostly the same (see ``step_sources``)."""
+        try:
+            text = source if source is not None else Path(self.flow_file).read_text("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return
+        prime_step_sources(self.flow_file, text)
 
     def _take_spare(self, target: Target | None) -> Child | None:
         """The idle child forked for this target, if it is still good; else end it."""
@@ -352,8 +440,9 @@ class Kernel:
             child.close()
             self.dying.append(child.pid)
 
-    def _fork(self, resolved: Resolved) -> Child:
-        """A child bound to these inputs, waiting for its spin."""
+    def _fork(self, resolved: Resolved, debugger: bool = False) -> Child:
+        """A child bound to these inputs, waiting for its spin (with debugpy
+        imported while it waits, if ``debugger``)."""
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         parent_sock, child_sock = socket.socketpair()
@@ -372,7 +461,9 @@ class Kernel:
                     self.parked.close()
                 for fd in (out_r, err_r):
                     os.close(fd)
-                child_main(self.store, self.module_snapshot, resolved, child_sock, out_w, err_w)
+                child_main(
+                    self.store, self.module_snapshot, resolved, child_sock, out_w, err_w, debugger
+                )
             except BaseException:  # noqa: B036 - a Spinlens fault: say so in the spin's output
                 traceback.print_exc()
                 sys.stderr.flush()
@@ -502,7 +593,7 @@ class Kernel:
             if done:
                 self.dying.remove(pid)
 
-    def _fetch(self, request: FetchRequest) -> None:
+    def _fetch(self, request: FetchRequest | ValuePageRequest) -> None:
         """Forward a fetch to the parked child, whose reply goes back as it is."""
         child = self.parked
         if child is None or child.spin_id != request.spin_id:
@@ -537,6 +628,25 @@ class Kernel:
             reply = PreviewReply(
                 id=request.id, type=found.type, size=found.size, text=found.text, task=found.task
             )
+        send_frame(self.sock, to_frame(reply))
+
+    def _value_page(self, request: ValuePageRequest) -> None:
+        """A page of a spin's output (the parked child serves it, as a fetch) or
+        of a source-run artifact (read here: warm inputs, else the datastore)."""
+        if request.spin_id is not None:
+            self._fetch(request)
+            return
+        try:
+            if request.task is None:
+                raise ValuePageError("A value page names a spin or a task.")
+            key, value = self.source_values.value(request.task, request.name)
+            page = self.value_pages.page(key, value, page_request(request))
+        except ValuePageError as exc:
+            reply: ValuePageReply | ErrorReply = ErrorReply(id=request.id, error=str(exc))
+        except Exception as exc:  # a Metaflow, datastore or library error: report, keep serving
+            reply = ErrorReply(id=request.id, error=f"{type(exc).__name__}: {exc}")
+        else:
+            reply = ValuePageReply(id=request.id, page=page)
         send_frame(self.sock, to_frame(reply))
 
 

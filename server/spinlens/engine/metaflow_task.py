@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FunctionType, MethodType, SimpleNamespace
+from types import FunctionType, MethodType
 from typing import Any
 
 from metaflow.parameters import Parameter
@@ -336,27 +336,6 @@ def _unrecorded_spin_metadata() -> None:
     for position, provider in enumerate(METADATA_PROVIDERS):
         if provider.TYPE == SpinMetadataProvider.TYPE:
             METADATA_PROVIDERS[position] = UnrecordedSpinMetadata
-
-
-def remember_step_sources() -> None:
-    """Metaflow builds a flow's graph when the class is made and again after its
-    mutators ran, reading every step's source through inspect each time (~1 ms a
-    step). Called in the kernel, before any child: each child (one spin, one text
-    of the flow) then reads a step function's source once. The kernel itself
-    never builds a graph."""
-    import inspect
-
-    from metaflow import graph
-
-    remembered: dict[Any, tuple[list[str], int]] = {}
-
-    def getsourcelines(func: Any) -> tuple[list[str], int]:
-        if func not in remembered:
-            remembered[func] = inspect.getsourcelines(func)
-        return remembered[func]
-
-    reader = SimpleNamespace(**{**vars(inspect), "getsourcelines": getsourcelines})
-    graph.inspect = reader  # type: ignore[assignment]
 
 
 def run_task(flow_cls: type, flow_file: str, command: TaskCommand, hooks: StepHooks) -> int:

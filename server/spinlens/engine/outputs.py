@@ -48,6 +48,12 @@ def summary(value: Any) -> str:
         return f"<{type(value).__name__}>"
 
 
+def is_internal(name: str) -> bool:
+    """Metaflow's own bookkeeping: its ``_`` artifacts, and ``name`` (the flow's
+    class name, which every task stores)."""
+    return name.startswith("_") or name == "name"
+
+
 @dataclass
 class _Output:
     name: str
@@ -69,8 +75,10 @@ class OutputReporter:
         previous: SpinRecord | None,
         previous_folder: Path | None,
         emit_many: Callable[[list[events.Event]], None] | None = None,
+        parameters: frozenset[str] = frozenset(),
     ) -> None:
         self.spin_id = spin_id
+        self.parameters = parameters  # the flow's Parameters and Configs, by artifact name
         self.resolved = resolved
         self.store = store
         self.emit = emit
@@ -87,7 +95,8 @@ class OutputReporter:
         parents: list[ArtifactTable],
         partial: bool = False,
     ) -> dict[str, Callable[[], Any]]:
-        """Report every output (Metaflow's internal ones flagged, last); return a
+        """Report every output (Metaflow's internal ones flagged, last; the flow's
+        Parameters and Configs flagged ``parameter``); return a
         value getter for each. ``partial``: the step failed, and these are the
         values it had assigned."""
         getters: dict[str, Callable[[], Any]] = {}
@@ -109,7 +118,7 @@ class OutputReporter:
             outputs.append(output)
         outputs.sort(
             key=lambda o: (
-                o.name.startswith("_"),
+                is_internal(o.name),
                 o.touched,
                 o.fingerprint.size if o.fingerprint else 0,
             )
@@ -132,7 +141,7 @@ class OutputReporter:
         self, output: _Output, table: ArtifactTable, parents: list[ArtifactTable], partial: bool
     ) -> events.Artifact:
         name, fp = output.name, output.fingerprint
-        internal = name.startswith("_")
+        internal = is_internal(name)
         info = table.info_of(name)
         known = output.touched or (output.key or "") in self.store.values
         value = output.value_of() if known else None
@@ -207,6 +216,7 @@ class OutputReporter:
             diffs=diffs,
             error=error,
             internal=internal,
+            parameter=name in self.parameters,
             partial=partial,
         )
 

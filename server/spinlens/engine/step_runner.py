@@ -13,10 +13,10 @@ from __future__ import annotations
 import ast
 import dataclasses
 import hashlib
-import inspect
 import os
 import pdb
 import sys
+import sysconfig
 import threading
 import time
 import traceback
@@ -25,6 +25,7 @@ from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
+import metaflow
 from metaflow.metaflow_current import current
 from metaflow.user_configs.config_parameters import ConfigValue
 
@@ -46,6 +47,7 @@ from .metaflow_task import (
 )
 from .outputs import OutputReporter
 from .resolve import Resolved
+from .step_sources import getsourcelines
 
 Emit = Callable[[events.Event], None]
 _T = TypeVar("_T")
@@ -62,6 +64,33 @@ class StepFailed(Exception):
 def _is_library_frame(filename: str) -> bool:
     path = os.path.abspath(filename)
     return path.startswith(_SPINLENS_DIR) or "site-packages" in path
+
+
+# Frames in these are not the user's: Metaflow (wherever it is installed) and
+# the standard library, beside site-packages and Spinlens's own.
+_NOT_USER_DIRS = tuple(
+    os.path.abspath(folder) + os.sep
+    for folder in (
+        os.path.dirname(os.path.abspath(metaflow.__file__)),
+        sysconfig.get_paths()["stdlib"],
+        sysconfig.get_paths()["platstdlib"],
+    )
+)
+MAX_FRAMES = 20  # a deep recursion's traceback: its innermost frames
+
+
+def _user_frames(tb: Any) -> tuple[events.Frame, ...]:
+    """The user's own frames (not Metaflow's, Spinlens's, the standard library's
+    or an installed package's), from the step down to the raise."""
+    frames = []
+    for frame in traceback.extract_tb(tb):
+        path = os.path.abspath(frame.filename)
+        if frame.filename.startswith("<") or _is_library_frame(path):
+            continue
+        if path.startswith(_NOT_USER_DIRS) or frame.lineno is None:
+            continue
+        frames.append(events.Frame(file=path, line=frame.lineno, function=frame.name))
+    return tuple(frames[-MAX_FRAMES:])
 
 
 def _user_frame(tb: Any, flow_file: str) -> tuple[str | None, int | None]:
@@ -101,6 +130,7 @@ def _failure(
         traceback=_format_user_traceback(exc),
         file=file,
         line=line,
+        frames=_user_frames(exc.__traceback__),
         timings=timings,
     )
 
@@ -169,12 +199,20 @@ def _config_values(
     return values
 
 
+def _parameters_of(flow: Any) -> frozenset[str]:
+    """The artifact names of the flow's Parameters and Configs, as Metaflow lists
+    them (after its mutators ran: the flow object is built)."""
+    return frozenset(var for var, _ in type(flow)._get_parameters())
+
+
 def _source_hash(step_function: Any) -> str | None:
-    """Which version of the step ran: a hash of its source text."""
+    """Which version of the step ran: a hash of its source text (as
+    ``inspect.getsource`` reads it; Metaflow's graph has read it already)."""
     try:
-        return hashlib.sha1(inspect.getsource(step_function).encode()).hexdigest()[:12]
+        source = "".join(getsourcelines(step_function)[0])
     except (OSError, TypeError):
         return None
+    return hashlib.sha1(source.encode()).hexdigest()[:12]
 
 
 Terminal = tuple[TextIO, TextIO]  # a terminal's input and output, for pdb
@@ -321,7 +359,9 @@ class StepRun:
             **hooks.attributes,
             **{n: v for n, v in persisted_attributes(flow).items() if n.startswith("_")},
         }
-        self.outputs = self._report(self._output_table(flow), attributes, self.parents)
+        self.outputs = self._report(
+            self._output_table(flow), attributes, self.parents, parameters=_parameters_of(flow)
+        )
         self.timings["outputs_s"] = time.perf_counter() - outputs_started
         return transition
 
@@ -358,9 +398,11 @@ class StepRun:
         attributes: dict[str, Any],
         parents: list[ArtifactTable],
         partial: bool = False,
+        parameters: frozenset[str] = frozenset(),
     ) -> dict[str, Callable[[], Any]]:
         """Compare, diff, store and report the outputs (or, ``partial``, what a
-        failed step had assigned), beginning this spin's history record."""
+        failed step had assigned), beginning this spin's history record.
+        ``parameters``: the artifact names of the flow's Parameters and Configs."""
         source = self.resolved.source
         if self.history is not None:
             self.writer = self.history.begin(source.flow, self.spec.step, self.spec.spin_id)
@@ -374,6 +416,7 @@ class StepRun:
             previous,
             previous_folder,
             self.emit_many,
+            parameters,
         )
         getters = reporter.report(table, attributes, parents, partial=partial)
         self.records = reporter.records

@@ -13,10 +13,12 @@ from pygls.exceptions import JsonRpcInternalError
 
 from ..errors import SpinError
 from ..flow_analysis import FlowAnalysisError
+from ..flow_graph import FileGraph, flow_graph
 from .jobs import SpinJob, resolve_flow
 from .methods import (
     CANCEL,
     DEBUG,
+    FLOW_GRAPH,
     FLOW_PARAMETERS,
     LIST_RUNS,
     LIST_STEPS,
@@ -263,3 +265,22 @@ def set_task(server: SpinlensServer, arguments: Sequence[Any]) -> SetTaskReply:
     server.foreach_choices.choose(path, flow, args.step, args.index)
     refresh_lenses(server)  # the child lens names the choice
     return SetTaskReply(index=args.index)
+
+
+# -- the flow graph view ---------------------------------------------------------------
+
+
+def file_graph(server: SpinlensServer, arguments: Sequence[Any]) -> FileGraph:
+    """The graph of the document's current text (the file on disk if not open); a
+    text that does not parse gives no flows and the error (the view keeps its last
+    graph), a file that cannot be read a JSON-RPC error saying why."""
+    args = UriArgs.parse(FLOW_GRAPH, arguments)
+    path = server.flow_path(args.uri)
+    text = server.open_text(args.uri)
+    if text is None:
+        try:
+            with open(path, encoding="utf-8") as file:
+                text = file.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise invalid(f"{FLOW_GRAPH}: cannot read {os.path.basename(path)}: {exc}") from None
+    return flow_graph(text, path)

@@ -4,21 +4,25 @@ Warnings come from the artifact analysis of the buffer (undefined artifacts,
 missing or unknown ``self.next`` targets, joins without ``inputs``, foreach or
 condition names never assigned), published ``DEBOUNCE_S`` after the last edit;
 a buffer that does not parse keeps its previous warnings. The last spin's
-failure of each step is an error at its line, through the same source.
+failure of each step is an error at its line (a raise in a helper module: the
+step's line that led there), the user's frames of its traceback as related
+information, through the same source.
 Closing the document clears them.
 """
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
 from ..artifact_flow import Diagnostic, analyze_artifacts
+from ..wire.events import Failed, Frame
 from .analyses import DocumentView, document_path
 from .outcomes import shorten
-from .positions import DocumentLines
+from .positions import DocumentLines, other_file
 
 if TYPE_CHECKING:
     from .server import SpinlensServer
@@ -85,24 +89,34 @@ class Diagnostics:
         self._send(uri, version, found)
 
     def _failures(self, view: DocumentView) -> list[types.Diagnostic]:
-        """Each step's last spin that failed at a line of this file."""
+        """Each step's last spin that failed at a line of this file: where it
+        raised, or (a raise in a helper module) the innermost line of this file
+        on the way there; the user's other frames are its related information."""
         if view.path is None:
             return []
         found = []
         for spin in self._server.last_spins.of_file(view.path):
             failure = spin.failure
-            if failure is None or failure.line is None or failure.file != view.path:
+            at = _line_in(failure, view.path) if failure is not None else None
+            if failure is None or at is None:
                 continue
-            text = view.lines.line(failure.line)
+            line, frame = at
+            text = view.lines.line(line)
             start = len(text) - len(text.lstrip())
+            inner = failure.frames[-1] if failure.frames else None
+            where = "here"
+            if frame is not None and inner is not None and frame is not inner:
+                raised = f"{Path(inner.file).name} line {inner.line} ({inner.function})"
+                where = f"in {raised}, called from here"
             found.append(
                 types.Diagnostic(
-                    range=view.lines.range(failure.line, start, failure.line, len(text)),
-                    message=f"The last spin of {spin.step} failed here: "
+                    range=view.lines.range(line, start, line, len(text)),
+                    message=f"The last spin of {spin.step} failed {where}: "
                     f"{shorten(failure.error, 300)} (spin {spin.spin_id})",
                     severity=types.DiagnosticSeverity.Error,
                     code=SPIN_FAILED,
                     source=SOURCE,
+                    related_information=_related(view, failure, frame) or None,
                 )
             )
         return found
@@ -127,6 +141,54 @@ class Diagnostics:
         for uri in list(self._server.workspace.text_documents):
             if document_path(uri) == flow_file:
                 self.schedule(uri, 0)
+
+
+def _same_file(a: str, b: str) -> bool:
+    return str(Path(a).resolve()) == str(Path(b).resolve())
+
+
+def _line_in(failure: Failed, path: str) -> tuple[int, Frame | None] | None:
+    """The 1-based line of ``path`` a failure is shown at, with its frame (None:
+    only ``file``/``line`` said it, e.g. a syntax error): the raising line when it
+    is in ``path``, else the innermost of the user's frames in ``path``."""
+    if failure.file is not None and failure.line is not None and _same_file(failure.file, path):
+        inner = failure.frames[-1] if failure.frames else None
+        if inner is not None and inner.line == failure.line and _same_file(inner.file, path):
+            return failure.line, inner
+        return failure.line, None
+    for frame in reversed(failure.frames):
+        if _same_file(frame.file, path):
+            return frame.line, frame
+    return None
+
+
+def _related(
+    view: DocumentView, failure: Failed, shown: Frame | None
+) -> list[types.DiagnosticRelatedInformation]:
+    """The user's frames from the step down to the raise, but the one the
+    diagnostic sits on: where each called the next, and where it raised."""
+    related = []
+    frames = failure.frames
+    for i, frame in enumerate(frames):
+        if frame is shown:
+            continue
+        if i + 1 < len(frames):
+            message = f"{frame.function} calls {frames[i + 1].function}"
+        else:
+            message = f"{frame.function} raised {shorten(failure.error, 120)}"
+        in_document = view.path is not None and _same_file(frame.file, view.path)
+        file = view.lines if in_document else other_file(frame.file, view.lines.codec)
+        text = file.line(frame.line)
+        start = len(text) - len(text.lstrip())
+        related.append(
+            types.DiagnosticRelatedInformation(
+                location=types.Location(
+                    uri=file.uri, range=file.range(frame.line, start, frame.line, len(text))
+                ),
+                message=message,
+            )
+        )
+    return related
 
 
 def code_actions(view: DocumentView, params: types.CodeActionParams) -> list[types.CodeAction]:

@@ -6,17 +6,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..flow_graph import FileGraph
 from .payloads import (
     CancelArgs,
     CancelReply,
+    CompareArgs,
+    CompareReply,
     EventParams,
+    ExplorerArtifactsArgs,
+    ExplorerArtifactsReply,
+    ExplorerFlowsArgs,
+    ExplorerFlowsReply,
+    ExplorerRunsArgs,
+    ExplorerRunsReply,
+    ExplorerStepsArgs,
+    ExplorerStepsReply,
+    ExplorerTasksArgs,
+    ExplorerTasksReply,
     FlowArgs,
     ListRunsArgs,
     ParametersReply,
+    PrewarmArgs,
+    PrewarmResult,
     RestartReply,
     RunFlowArgs,
     RunFlowReply,
     RunLogParams,
+    RunsChangedParams,
     RunsReply,
     SetTaskArgs,
     SetTaskReply,
@@ -28,6 +44,8 @@ from .payloads import (
     TaskArgs,
     TasksReply,
     UriArgs,
+    ValuePageArgs,
+    ValuePageReply,
 )
 
 SPIN = "spinlens.server.spin"
@@ -41,9 +59,19 @@ RUN_FLOW = "spinlens.server.runFlow"
 FLOW_PARAMETERS = "spinlens.server.flowParameters"
 LIST_TASKS = "spinlens.server.listTasks"
 SET_TASK = "spinlens.server.setTask"
+EXPLORER_FLOWS = "spinlens.server.explorer.flows"
+EXPLORER_RUNS = "spinlens.server.explorer.runs"
+EXPLORER_STEPS = "spinlens.server.explorer.steps"
+EXPLORER_TASKS = "spinlens.server.explorer.tasks"
+EXPLORER_ARTIFACTS = "spinlens.server.explorer.artifacts"
+EXPLORER_COMPARE = "spinlens.server.explorer.compare"
+VALUE_PAGE = "spinlens.server.valuePage"
+FLOW_GRAPH = "spinlens.server.flowGraph"
+PREWARM = "spinlens.server.prewarm"
 
 EVENT = "spinlens/event"
 RUN_LOG = "spinlens/runLog"
+RUNS_CHANGED = "spinlens/runsChanged"
 
 
 @dataclass(frozen=True)
@@ -65,6 +93,20 @@ COMMANDS = (
     Command(FLOW_PARAMETERS, FlowArgs, ParametersReply),
     Command(LIST_TASKS, TaskArgs, TasksReply),
     Command(SET_TASK, SetTaskArgs, SetTaskReply),
+    Command(EXPLORER_FLOWS, ExplorerFlowsArgs, ExplorerFlowsReply),
+    Command(EXPLORER_RUNS, ExplorerRunsArgs, ExplorerRunsReply),
+    Command(EXPLORER_STEPS, ExplorerStepsArgs, ExplorerStepsReply),
+    Command(EXPLORER_TASKS, ExplorerTasksArgs, ExplorerTasksReply),
+    Command(EXPLORER_ARTIFACTS, ExplorerArtifactsArgs, ExplorerArtifactsReply),
+    Command(EXPLORER_COMPARE, CompareArgs, CompareReply),
+    Command(VALUE_PAGE, ValuePageArgs, ValuePageReply),
+    # flow_graph.py's dataclasses are the payload; FileGraph.to_dict gives its wire form.
+    Command(FLOW_GRAPH, UriArgs, FileGraph),
+    Command(PREWARM, PrewarmArgs, PrewarmResult),
 )
 
-NOTIFICATIONS: dict[str, type] = {EVENT: EventParams, RUN_LOG: RunLogParams}
+NOTIFICATIONS: dict[str, type] = {
+    EVENT: EventParams,
+    RUN_LOG: RunLogParams,
+    RUNS_CHANGED: RunsChangedParams,
+}

@@ -391,3 +391,322 @@ class RunLogParams:
     request_id: str | None
     stream: str  # "stdout" or "stderr"
     text: str
+
+
+@dataclass(frozen=True)
+class ValuePageArgs:
+    """``{uri, name, spinId?, task?, path?, offset?, limit?, sort?, descending?,
+    asText?}`` (valuePage): a spin's output (``spinId``) or a source-run
+    artifact (``task``, a pathspec), and which page of it."""
+
+    uri: str
+    name: str
+    spin_id: str | None = field(default=None, metadata=OPTIONAL)
+    task: str | None = field(default=None, metadata=OPTIONAL)
+    path: list[int] = field(default_factory=list, metadata=OPTIONAL)
+    offset: int = field(default=0, metadata=OPTIONAL)
+    limit: int = field(default=100, metadata=OPTIONAL)
+    sort: str | None = field(default=None, metadata=OPTIONAL)
+    descending: bool = field(default=False, metadata=OPTIONAL)
+    as_text: bool = field(default=False, metadata=OPTIONAL)
+
+    @staticmethod
+    def parse(command: str, arguments: Sequence[Any]) -> ValuePageArgs:
+        data = _object(command, arguments)
+        path = data.get("path") or []
+        if not isinstance(path, list) or not all(type(p) is int and p >= 0 for p in path):
+            raise invalid(f"{command}: 'path' is a list of entry positions (integers >= 0)")
+        numbers = {}
+        for name, default in (("offset", 0), ("limit", 100)):
+            value = data.get(name, default)
+            if type(value) is not int or value < 0:
+                raise invalid(f"{command}: '{name}' must be a non-negative integer")
+            numbers[name] = value
+        args = ValuePageArgs(
+            uri=_required(command, data, "uri"),
+            name=_required(command, data, "name"),
+            spin_id=_optional(command, data, "spinId"),
+            task=_optional(command, data, "task"),
+            path=list(path),
+            offset=numbers["offset"],
+            limit=numbers["limit"],
+            sort=_optional(command, data, "sort"),
+            descending=data.get("descending") is True,
+            as_text=data.get("asText") is True,
+        )
+        if (args.spin_id is None) == (args.task is None):
+            raise invalid(f"{command}: give one of 'spinId' (a spin's output) or 'task'")
+        return args
+
+
+@dataclass(frozen=True)
+class ValuePageReply:
+    """One page of a value; ``page`` is typed by its ``kind`` (docs/protocol.md)."""
+
+    page: dict[str, Any]
+
+
+# -- runs explorer and comparison (explorer.py; the reader is client_reader.py) ------
+
+
+def _page_bound(command: str, data: Mapping[str, Any], name: str, default: int) -> int:
+    value = data.get(name, default)
+    if type(value) is not int or value < 0:
+        raise invalid(f"{command}: '{name}' must be a non-negative integer")
+    return value
+
+
+@dataclass(frozen=True)
+class ExplorerFlowsArgs:
+    """``{}``: the flows of the workspace's files."""
+
+    @staticmethod
+    def parse(command: str, arguments: Sequence[Any]) -> ExplorerFlowsArgs:
+        _object(command, arguments)
+        return ExplorerFlowsArgs()
+
+
+@dataclass(frozen=True)
+class ExplorerFlow:
+    flow: str
+    uri: str  # the file that defines it; later requests name it
+    path: str
+
+
+@dataclass(frozen=True)
+class ExplorerFlowsReply:
+    flows: list[ExplorerFlow]  # by flow name
+
+
+@dataclass(frozen=True)
+class ExplorerRunsArgs:
+    """``{uri, flow, offset?, limit?}``."""
+
+    uri: str
+    flow: str
+    offset: int = field(default=0, metadata=OPTIONAL)
+    limit: int = field(default=50, metadata=OPTIONAL)
+
+    @staticmethod
+    def parse(command: str, arguments: Sequence[Any]) -> ExplorerRunsArgs:
+        data = _object(command, arguments)
+        return ExplorerRunsArgs(
+            uri=_required(command, data, "uri"),
+            flow=_required(command, data, "flow"),
+            offset=_page_bound(command, data, "offset", 0),
+            limit=_page_bound(command, data, "limit", 50),
+        )
+
+
+@dataclass(frozen=True)
+class ExplorerRun:
+    run_id: str
+    status: str  # "ok", "failed" or "running"
+    created: float  # unix seconds
+    user: str | None
+    tags: list[str]
+    parameters: dict[str, str]  # name -> short value
+
+
+@dataclass(frozen=True)
+class ExplorerRunsReply:
+    runs: list[ExplorerRun]  # newest first
+    total: int
+    more: bool
+
+
+@dataclass(frozen=True)
+class ExplorerStepsArgs:
+    """``{uri, flow, run}``."""
+
+    uri: str
+    flow: str
+    run: str
+
+    @staticmethod
+    def parse(command: str, arguments: Sequence[Any]) -> ExplorerStepsArgs:
+        data = _object(command, arguments)
+        run = _optional(command, data, "run")
+        if run is None:
+            raise invalid(f"{command}: 'run' is required")
+        return ExplorerStepsArgs(
+            uri=_required(command, data, "uri"), flow=_required(command, data, "flow"), run=run
+        )
+
+
+@dataclass(frozen=True)
+class ExplorerStep:
+    name: str
+    created: float
+
+
+@dataclass(frozen=True)
+class ExplorerStepsReply:
+    steps: list[ExplorerStep]  # in the order they ran
+
+
+@dataclass(frozen=True)
+class ExplorerTasksArgs:
+    """``{uri, flow, run, step, offset?, limit?}``."""
+
+    uri: str
+    flow: str
+    run: str
+    step: str
+    offset: int = field(default=0, metadata=OPTIONAL)
+    limit: int = field(default=50, metadata=OPTIONAL)
+
+    @staticmethod
+    def parse(command: str, arguments: Sequence[Any]) -> ExplorerTasksArgs:
+        data = _object(command, arguments)
+        steps = ExplorerStepsArgs.parse(command, arguments)
+        return ExplorerTasksArgs(
+            uri=steps.uri,
+            flow=steps.flow,
+            run=steps.run,
+            step=_required(command, data, "step"),
+            offset=_page_bound(command, data, "offset", 0),
+            limit=_page_bound(command, data, "limit", 50),
+        )
+
+
+@dataclass(frozen=True)
+class ExplorerTask:
+    task_id: str
+    status: str  # "ok", "failed" or "running"
+    index: int | None  # the innermost foreach split index; None outside a foreach
+    var: str | None
+    value: str | None  # the split value, short
+
+
+@dataclass(frozen=True)
+class ExplorerTasksReply:
+    tasks: list[ExplorerTask]  # by task id
+    total: int
+    more: bool
+
+
+@dataclass(frozen=True)
+class ExplorerArtifactsArgs:
+    """``{uri, pathspec}``: a task's ``Flow/run/step/task``."""
+
+    uri: str
+    pathspec: str
+
+    @staticmethod
+    def parse(command: str, arguments: Sequence[Any]) -> ExplorerArtifactsArgs:
+        data = _object(command, arguments)
+        pathspec = _required(command, data, "pathspec")
+        if len(pathspec.split("/")) != 4:
+            raise invalid(f"{command}: 'pathspec' is a task's Flow/run/step/task")
+        return ExplorerArtifactsArgs(uri=_required(command, data, "uri"), pathspec=pathspec)
+
+
+@dataclass(frozen=True)
+class ExplorerArtifact:
+    name: str
+    type: str
+    size: int | None  # stored bytes
+    value: str | None  # a bounded text; None: too large to load for the tree
+
+
+@dataclass(frozen=True)
+class ExplorerArtifactsReply:
+    pathspec: str
+    artifacts: list[ExplorerArtifact]  # by name, Metaflow's internal ones left out
+
+
+@dataclass(frozen=True)
+class CompareArgs:
+    """``{uri, a, b}``: two run pathspecs (``Flow/run``) or two task pathspecs."""
+
+    uri: str
+    a: str
+    b: str
+
+    @staticmethod
+    def parse(command: str, arguments: Sequence[Any]) -> CompareArgs:
+        data = _object(command, arguments)
+        a, b = _required(command, data, "a"), _required(command, data, "b")
+        if len(a.split("/")) != len(b.split("/")) or len(a.split("/")) not in (2, 4):
+            raise invalid(f"{command}: 'a' and 'b' are two runs (Flow/run) or two tasks")
+        return CompareArgs(uri=_required(command, data, "uri"), a=a, b=b)
+
+
+@dataclass(frozen=True)
+class CompareParameter:
+    name: str
+    a: str | None  # None: the run has no such Parameter
+    b: str | None
+    changed: bool
+
+
+@dataclass(frozen=True)
+class CompareArtifact:
+    name: str  # "step.name" ("step[i].name" in a foreach) for runs; the name for tasks
+    status: str  # "added", "removed", "changed" or "same"
+    type: str
+    summary: str
+    diff: dict[str, Any] | None  # a ValueDiff (docs/protocol.md) when changed
+
+
+@dataclass(frozen=True)
+class CompareMetric:
+    name: str
+    a: float | str  # NaN and infinities as strings
+    b: float | str
+    delta: float | str
+
+
+@dataclass(frozen=True)
+class CompareReply:
+    a: str
+    b: str
+    parameters: list[CompareParameter]
+    artifacts: list[CompareArtifact]  # changed, added, removed, then same; each A-Z
+    metrics: list[CompareMetric]  # int and float artifacts that changed
+    truncated: bool  # more artifacts than compared
+
+
+@dataclass(frozen=True)
+class RunsChangedParams:
+    """``spinlens/runsChanged``: a flow of the workspace has a new run (or one moved on)."""
+
+    flow: str
+    uri: str  # the flow's file
+
+
+# -- prewarm (lsp/prewarm.py) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrewarmArgs:
+    """``{uri, line}``: the cursor's line (0-based) in a flow file's editor; the
+    step around it (else the file's first step) gets its inputs loaded."""
+
+    uri: str
+    line: int
+
+    @staticmethod
+    def parse(command: str, arguments: Sequence[Any]) -> PrewarmArgs:
+        data = _object(command, arguments)
+        line = data.get("line")
+        if type(line) is not int or line < 0:
+            raise invalid(f"{command}: 'line' must be a non-negative integer")
+        return PrewarmArgs(uri=_required(command, data, "uri"), line=line)
+
+
+@dataclass(frozen=True)
+class PrewarmResult:
+    """What a prewarm did. ``status``: ``done``, ``off`` (prewarmMemoryMB is 0),
+    ``busy`` (a spin is queued or running), ``noStep`` (no step to prewarm),
+    ``superseded`` (the user moved to another step first) or ``failed``
+    (``error`` says why). ``loaded``/``skipped``: input names (skipped: over the
+    budget, or not reached); ``warm``: they were loaded already."""
+
+    status: str
+    step: str | None = field(default=None, metadata=OPTIONAL)
+    loaded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    warm: bool = False
+    error: str | None = field(default=None, metadata=OPTIONAL)

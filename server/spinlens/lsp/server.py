@@ -20,23 +20,28 @@ from pygls.uris import to_fs_path
 from .. import __version__
 from ..engine.metaflow_env import ensure_user
 from ..wire.events import Event
-from . import commands, intelligence
+from . import commands, intelligence, prewarm, value_pages
 from .analyses import DocumentAnalyses
 from .diagnostics import Diagnostics
+from .explorer import Explorer
+from .explorer import register as register_explorer
 from .kernels import Kernels
 from .lenses import code_lenses, is_python
 from .methods import (
     CANCEL,
     DEBUG,
+    FLOW_GRAPH,
     FLOW_PARAMETERS,
     LIST_RUNS,
     LIST_STEPS,
     LIST_TASKS,
+    PREWARM,
     RESTART_KERNEL,
     RUN_FLOW,
     SET_SOURCE_RUN,
     SET_TASK,
     SPIN,
+    VALUE_PAGE,
 )
 from .outcomes import Outcomes, SpinOutcome
 from .payloads import invalid, to_wire
@@ -84,6 +89,7 @@ class SpinlensServer(LanguageServer):
         self.last_spins = LastSpins()
         self.source_values = SourceValues(self.workers)
         self.diagnostics = Diagnostics(self)
+        self.explorer = Explorer()  # the runs tree's Metaflow readers (explorer.py)
         self.shutdown_requested = False
         self._closed = False
         self._close_lock = threading.Lock()
@@ -169,6 +175,7 @@ class SpinlensServer(LanguageServer):
         self.flow_runs.cancel_all()
         self.workers.wait(wait_s)
         self.kernels.close_all()
+        self.explorer.close()
         self.workers.shutdown()
 
     def shutdown(self) -> None:
@@ -299,6 +306,19 @@ def build_server() -> SpinlensServer:
     def set_task(ls: SpinlensServer, *arguments: Any) -> Any:
         return to_wire(commands.set_task(ls, arguments))
 
+    @server.command(FLOW_GRAPH)
+    def flow_graph(ls: SpinlensServer, *arguments: Any) -> Any:
+        return commands.file_graph(ls, arguments).to_dict()  # 0-based lines on the wire
+
+    @server.command(VALUE_PAGE)
+    async def value_page(ls: SpinlensServer, *arguments: Any) -> Any:
+        return to_wire(await value_pages.value_page(ls, arguments))
+
+    @server.command(PREWARM)
+    async def prewarm_step(ls: SpinlensServer, *arguments: Any) -> Any:
+        return to_wire(await prewarm.prewarm(ls, arguments))
+
+    register_explorer(server)
     return server
 
 

@@ -13,6 +13,7 @@ from ..engine.history import DEFAULT_KEEP
 
 SECTION = "spinlens"
 DEFAULT_DIFF_ROWS = 20
+DEFAULT_PREWARM_MB = 2048
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class Settings:
     diff_rows: int = DEFAULT_DIFF_ROWS  # stored for the client; the engine bounds diffs itself
     memory_limit_mb: int | None = None  # a step may allocate this much more; None: no limit
     inlay_hints: bool = False  # textDocument/inlayHint answers (off by default)
+    prewarm_memory_mb: int = DEFAULT_PREWARM_MB  # inputs a prewarm may load; 0: no prewarm
 
     def updated(self, payload: object) -> Settings:
         """These settings with the known keys of ``payload`` applied.
@@ -51,6 +53,9 @@ class Settings:
         hints = values.get("inlayHints")
         if isinstance(hints, bool):
             changes["inlay_hints"] = hints
+        prewarm = values.get("prewarmMemoryMB")
+        if _whole_megabytes(prewarm):
+            changes["prewarm_memory_mb"] = int(prewarm)
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
@@ -60,10 +65,18 @@ class Settings:
             "diffRows": self.diff_rows,
             "memoryLimitMB": self.memory_limit_mb or 0,
             "inlayHints": self.inlay_hints,
+            "prewarmMemoryMB": self.prewarm_memory_mb,
         }
 
 
-_KEYS = ("defaultSourceRun", "historySize", "diffRows", "memoryLimitMB", "inlayHints")
+_KEYS = (
+    "defaultSourceRun",
+    "historySize",
+    "diffRows",
+    "memoryLimitMB",
+    "inlayHints",
+    "prewarmMemoryMB",
+)
 
 
 def _whole_megabytes(value: object) -> TypeGuard[int | float]:

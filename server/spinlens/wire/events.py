@@ -100,6 +100,8 @@ class Artifact:
     internal: bool = False
     # Assigned by a step that then failed: how far it got, not a result.
     partial: bool = False
+    # A Parameter or Config of the flow (passed in, never the step's own): grouped apart.
+    parameter: bool = False
     event: Literal["artifact"] = "artifact"
 
 
@@ -126,6 +128,15 @@ class Finished:
 
 
 @dataclass(frozen=True)
+class Frame:
+    """One of the user's frames of a failed step's traceback."""
+
+    file: str
+    line: int
+    function: str
+
+
+@dataclass(frozen=True)
 class Failed:
     spin_id: str
     kind: FailureKind
@@ -135,6 +146,8 @@ class Failed:
     file: str | None = None  # user frame closest to the error
     line: int | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    # The user's frames, from the step down to the raise (innermost last), bounded.
+    frames: tuple[Frame, ...] = ()
     status: Literal["failed"] = "failed"
     event: Literal["failed"] = "failed"
 
@@ -181,4 +194,6 @@ def from_dict(data: dict[str, Any]) -> Event:
             fields[name] = tuple(fields[name])
     if "cards" in fields:
         fields["cards"] = tuple(Card(**card) for card in fields["cards"])
+    if "frames" in fields:
+        fields["frames"] = tuple(Frame(**frame) for frame in fields["frames"])
     return cls(**fields)

@@ -92,7 +92,53 @@ class PreviewRequest:
     parent: str | None = None
 
 
-KernelRequest = SpinRequest | FetchRequest | CancelRequest | PreviewRequest | ShutdownRequest
+@dataclass(frozen=True)
+class ValuePageRequest:
+    """Session → kernel (→ the parked child for a spin's output): one page of a
+    value for the value viewer (``ValuePageReply`` or ``ErrorReply``). ``spin_id``
+    names a spin's output; else ``task`` (a pathspec) names a source-run
+    artifact. ``path`` walks into a dict/list by entry positions."""
+
+    OP: ClassVar[str] = "valuePage"
+    id: int
+    name: str
+    spin_id: str | None = None
+    task: str | None = None
+    path: list[int] = field(default_factory=list)
+    offset: int = 0
+    limit: int = 100
+    sort: str | None = None  # a table's column
+    descending: bool = False
+    as_text: bool = False  # the whole value's repr, bounded ("copy value")
+
+
+@dataclass(frozen=True)
+class PrewarmRequest:
+    """Session → kernel: resolve and load a step's inputs and fork the spare now,
+    before any spin asks (``PrewarmReply`` or ``ErrorReply``). Inputs whose
+    recorded size exceeds what is left of ``budget_mb`` are skipped (None: no
+    bound); any frame that arrives meanwhile preempts the rest of the loading."""
+
+    OP: ClassVar[str] = "prewarm"
+    id: int
+    flow: str
+    step: str
+    run: str | None = None
+    index: int | None = None
+    task: str | None = None
+    iteration: int | None = None
+    budget_mb: int | None = None
+
+
+KernelRequest = (
+    SpinRequest
+    | FetchRequest
+    | CancelRequest
+    | PreviewRequest
+    | ValuePageRequest
+    | ShutdownRequest
+    | PrewarmRequest
+)
 
 
 @dataclass(frozen=True)
@@ -163,9 +209,43 @@ class PreviewReply:
     task: str  # the task's pathspec the value is from
 
 
+@dataclass(frozen=True)
+class ValuePageReply:
+    """One page of a value (``engine/value_pages.py``): JSON only, never the value."""
+
+    OP: ClassVar[str] = "valuePaged"
+    id: int
+    page: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PrewarmReply:
+    """What the prewarm ``id`` did: the inputs loaded and skipped (over budget,
+    or not reached when ``preempted``); ``warm``: they were loaded already."""
+
+    OP: ClassVar[str] = "prewarmed"
+    id: int
+    loaded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    preempted: bool = False
+    warm: bool = False
+    seconds: float = 0.0
+
+
+PrewarmAnswer = PrewarmReply | ErrorReply
 FetchReply = ValueReply | ErrorReply
+ValuePageAnswer = ValuePageReply | ErrorReply
 PreviewAnswer = PreviewReply | ErrorReply
-Frame = KernelRequest | RunRequest | Ready | ValueReply | PreviewReply | ErrorReply
+Frame = (
+    KernelRequest
+    | RunRequest
+    | Ready
+    | ValueReply
+    | PreviewReply
+    | ValuePageReply
+    | ErrorReply
+    | PrewarmReply
+)
 
 _Frame = TypeVar("_Frame", bound=Frame)
 
@@ -197,13 +277,37 @@ def from_frame(header: dict[str, Any], cls: type[_Frame]) -> _Frame:
 
 _REQUESTS: dict[str, type[KernelRequest]] = {
     cls.OP: cls
-    for cls in (SpinRequest, FetchRequest, CancelRequest, PreviewRequest, ShutdownRequest)
+    for cls in (
+        SpinRequest,
+        FetchRequest,
+        CancelRequest,
+        PreviewRequest,
+        ValuePageRequest,
+        ShutdownRequest,
+        PrewarmRequest,
+    )
 }
 _FETCH_REPLIES: dict[str, type[FetchReply]] = {cls.OP: cls for cls in (ValueReply, ErrorReply)}
 _PREVIEW_REPLIES: dict[str, type[PreviewAnswer]] = {
     cls.OP: cls for cls in (PreviewReply, ErrorReply)
 }
-_OPS = {*_REQUESTS, *_FETCH_REPLIES, *_PREVIEW_REPLIES, RunRequest.OP, Ready.OP, "event", "events"}
+_VALUE_PAGE_REPLIES: dict[str, type[ValuePageAnswer]] = {
+    cls.OP: cls for cls in (ValuePageReply, ErrorReply)
+}
+_PREWARM_REPLIES: dict[str, type[PrewarmAnswer]] = {
+    cls.OP: cls for cls in (PrewarmReply, ErrorReply)
+}
+_OPS = {
+    *_REQUESTS,
+    *_PREWARM_REPLIES,
+    *_FETCH_REPLIES,
+    *_PREVIEW_REPLIES,
+    *_VALUE_PAGE_REPLIES,
+    RunRequest.OP,
+    Ready.OP,
+    "event",
+    "events",
+}
 
 
 def request_from_frame(header: dict[str, Any]) -> KernelRequest:
@@ -227,6 +331,22 @@ def preview_reply_from_frame(header: dict[str, Any]) -> PreviewAnswer:
     cls = _PREVIEW_REPLIES.get(header.get("op", ""))
     if cls is None:
         raise BadFrame(f"{header.get('op')} frame, not a reply to a preview")
+    return from_frame(header, cls)
+
+
+def value_page_reply_from_frame(header: dict[str, Any]) -> ValuePageAnswer:
+    """The answer to a value page request; ``BadFrame`` for anything else."""
+    cls = _VALUE_PAGE_REPLIES.get(header.get("op", ""))
+    if cls is None:
+        raise BadFrame(f"{header.get('op')} frame, not a reply to a value page request")
+    return from_frame(header, cls)
+
+
+def prewarm_reply_from_frame(header: dict[str, Any]) -> PrewarmAnswer:
+    """The answer to a prewarm; ``BadFrame`` for anything else."""
+    cls = _PREWARM_REPLIES.get(header.get("op", ""))
+    if cls is None:
+        raise BadFrame(f"{header.get('op')} frame, not a reply to a prewarm")
     return from_frame(header, cls)
 
 

@@ -210,6 +210,9 @@ export const window = {
     const answer = mock.quickPickAnswer;
     return Promise.resolve(typeof answer === 'function' ? (answer as (i: unknown[]) => unknown)(items) : answer);
   },
+  createTreeView: (_id: string, _options: unknown): Disposable => new Disposable(),
+  onDidChangeActiveTextEditor: (_listener: unknown): Disposable => new Disposable(),
+  onDidChangeTextEditorSelection: (_listener: unknown): Disposable => new Disposable(),
   createWebviewPanel: (viewType: string, title: string, _show: unknown, options: unknown): FakePanel => {
     const panel = fakePanel(viewType, title, options);
     mock.panels.push(panel);
@@ -253,6 +256,7 @@ export const workspace = {
   getWorkspaceFolder: (uri: Uri) =>
     mock.workspaceFolders.find((f) => uri.fsPath === f.uri.fsPath || uri.fsPath.startsWith(`${f.uri.fsPath}/`)),
   onDidChangeConfiguration: (_listener: unknown) => new Disposable(),
+  registerTextDocumentContentProvider: (_scheme: string, _provider: unknown): Disposable => new Disposable(),
 };
 
 export const extensions = {
@@ -266,7 +270,25 @@ export const commands = {
   },
   executeCommand: (name: string, ...args: unknown[]): Promise<unknown> =>
     Promise.resolve(mock.commands.get(name)?.(...args)),
+  getCommands: (_filterInternal?: boolean): Promise<string[]> => Promise.resolve([...mock.commands.keys()]),
 };
+
+export enum TreeItemCollapsibleState {
+  None = 0,
+  Collapsed = 1,
+  Expanded = 2,
+}
+
+export class TreeItem {
+  description?: string;
+  tooltip?: string;
+  contextValue?: string;
+  command?: unknown;
+  constructor(
+    readonly label: string,
+    readonly collapsibleState: TreeItemCollapsibleState = TreeItemCollapsibleState.None,
+  ) {}
+}
 
 export class DebugAdapterServer {
   constructor(

@@ -1,0 +1,109 @@
+/**
+ * The Spins view's logic (extension/src/spinsTree.ts) on a real SpinStore fed the
+ * backend's fixture events: steps newest first, each spin's time, outcome and
+ * changed count, and selecting a spin shows it in the panel.
+ */
+import { describe, expect, it, vi } from 'vitest';
+
+vi.mock('vscode', async (importOriginal) => {
+  const original = await importOriginal<Record<string, unknown>>();
+  class TreeItem {
+    description?: string;
+    tooltip?: string;
+    contextValue?: string;
+    command?: unknown;
+    constructor(
+      readonly label: string,
+      readonly collapsibleState: number,
+    ) {}
+  }
+  const views: unknown[] = [];
+  const window = { ...(original.window as object), createTreeView: (id: string) => (views.push(id), { dispose: () => undefined }) };
+  return { ...original, window, TreeItem, TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 } };
+});
+
+import * as vscode from 'vscode';
+import { type SpinEvent, normalizeEvent } from '../../extension/src/protocol';
+import { type SpinRecord, SpinStore } from '../../extension/src/spins';
+import {
+  SHOW_SPIN_COMMAND,
+  type SpinItem,
+  SpinsModel,
+  SpinsTreeProvider,
+  outcomeText,
+  registerSpinsTree,
+  spinRow,
+} from '../../extension/src/spinsTree';
+import { loadFixtures } from './fixtures';
+
+const fixtures = loadFixtures();
+const URI = 'file:///work/project/flow.py';
+
+function events(name: keyof ReturnType<typeof loadFixtures>): SpinEvent[] {
+  return fixtures[name].map((e) => normalizeEvent(e as unknown as SpinEvent));
+}
+
+/** A spin of the fixture's `train` that finishes ok, or one of `step` that fails before starting. */
+function spin(store: SpinStore, step: string, outcome: 'ok' | 'failed'): SpinRecord {
+  const record = store.begin(URI, step);
+  if (outcome === 'ok') for (const e of events('ok')) store.route(URI, e);
+  else store.complete(record, undefined, 'the server went away\nmore');
+  return record;
+}
+
+describe('the Spins view', () => {
+  it('groups spins by step, newest step and newest spin first, with outcome and changed count', () => {
+    let now = Date.UTC(2026, 0, 1, 10, 0, 0);
+    const store = new SpinStore(undefined, () => (now += 1000));
+    const model = new SpinsModel();
+    store.onDidChange(({ record }) => model.seen(record));
+    const first = spin(store, 'train', 'ok');
+    spin(store, 'start', 'failed');
+    const groups = model.children();
+    expect(groups.map((g) => spinRow(g, model.all()).label)).toEqual(['start', 'train']);
+    expect(spinRow(groups[1] as (typeof groups)[number], model.all()).description).toBe('flow.py · 1 spin');
+    const trainSpins = model.children(groups[1]);
+    expect(trainSpins).toHaveLength(1);
+    const row = spinRow(trainSpins[0] as SpinItem, model.all());
+    expect(row.label).toMatch(/^\d\d:\d\d:\d\d$/);
+    expect(row.description).toBe('ok · 12 changed');
+    expect((trainSpins[0] as SpinItem).record).toBe(first);
+    const failed = spinRow(model.children(groups[0])[0] as SpinItem, model.all());
+    expect(failed.description).toBe('failed: the server went away');
+  });
+
+  it('says a spin is queued or running until it ends', () => {
+    const store = new SpinStore();
+    const record = store.begin(URI, 'train');
+    expect(outcomeText(record)).toBe('queued');
+    store.route(URI, events('ok')[0] as SpinEvent);
+    expect(['running', 'queued']).toContain(outcomeText(record));
+  });
+
+  it('shows a selected spin in the panel, and ignores anything else as the argument', () => {
+    const store = new SpinStore();
+    const shown: SpinRecord[] = [];
+    const disposables = registerSpinsTree({ store, panel: { show: (record) => shown.push(record) } });
+    const record = spin(store, 'train', 'ok');
+    const provider = new SpinsTreeProvider(new SpinsModel());
+    expect(provider.getChildren()).toEqual([]);
+    void vscode.commands.executeCommand(SHOW_SPIN_COMMAND, { kind: 'spin', record });
+    void vscode.commands.executeCommand(SHOW_SPIN_COMMAND, { kind: 'spin', record: { ...record } });
+    void vscode.commands.executeCommand(SHOW_SPIN_COMMAND, 'train');
+    expect(shown).toEqual([record]);
+    for (const d of disposables) d.dispose();
+  });
+
+  it('makes a spin row a leaf whose click runs the show command', () => {
+    const store = new SpinStore();
+    const model = new SpinsModel();
+    store.onDidChange(({ record }) => model.seen(record));
+    spin(store, 'train', 'ok');
+    const provider = new SpinsTreeProvider(model);
+    const [group] = provider.getChildren();
+    const [item] = provider.getChildren(group);
+    const treeItem = provider.getTreeItem(item as SpinItem) as unknown as { collapsibleState: number; command: { command: string } };
+    expect(treeItem.collapsibleState).toBe(0);
+    expect(treeItem.command.command).toBe(SHOW_SPIN_COMMAND);
+  });
+});
