@@ -105,7 +105,14 @@ describe('Artifact hover in a real VS Code (code-server)', { timeout: 300_000 },
     assert.match(text, /'age', 'income', 'tenure_months'/, 'the run\'s feature names');
     assert.match(text, /Assigned in features line \d+/);
     assert.match(text, /Last spin \S+(, ok,| spun \d+ s ago)/, 'the last spin and its status');
-    // The hover as the README shows it, taken while it is up.
+    // The hover as the README shows it, taken once it has faded in.
+    await waitFor(
+      () =>
+        page.evaluate(() =>
+          [...document.querySelectorAll('.monaco-hover')].some((e) => e.offsetParent && getComputedStyle(e).opacity === '1'),
+        ),
+      { timeout: 5_000, interval: 100, what: 'the hover shown at full opacity' },
+    );
     const picture = path.join(REPO, 'docs', 'images', 'hover.png');
     await page.screenshot({ path: picture });
     log(`screenshot ${path.relative(REPO, picture)}`);
