@@ -4,6 +4,7 @@
 //   extension/graph/main.ts    -> media/graph.js    (the flow graph view, elkjs bundled in)
 //   extension/viewer/main.ts   -> media/viewer.js   (the value viewer, uPlot bundled in)
 //   extension/compare/main.ts  -> media/compare.js  (the run/task comparison)
+//   extension/cardView/main.ts -> media/cardView.js (a past task's @cards)
 // `node esbuild.mjs [--production] [--watch]`. tests/extension/panelHarness.ts and
 // graphHarness.ts build the webview bundles in memory, so their tests run the current sources.
 import * as esbuild from 'esbuild';
@@ -58,9 +59,16 @@ export const compareOptions = {
   outfile: root('media/compare.js'),
 };
 
+/** @type {import('esbuild').BuildOptions} */
+export const cardViewOptions = {
+  ...webviewOptions,
+  entryPoints: [root('extension/cardView/main.ts')],
+  outfile: root('media/cardView.js'),
+};
+
 async function main() {
   const production = process.argv.includes('--production');
-  const all = [extensionOptions, webviewOptions, graphOptions, viewerOptions, compareOptions].map((options) => ({ ...options, minify: production }));
+  const all = [extensionOptions, webviewOptions, graphOptions, viewerOptions, compareOptions, cardViewOptions].map((options) => ({ ...options, minify: production }));
   if (process.argv.includes('--watch')) {
     for (const options of all) await (await esbuild.context(options)).watch();
   } else {

@@ -4,6 +4,7 @@
  * piece of text goes in through textContent, so artifact values never become markup.
  */
 import type { CompareArtifact, CompareMetric, CompareParameter, CompareResult } from '../src/protocol';
+import { sideName } from './sides';
 
 type Cell = string | number | null;
 
@@ -54,7 +55,7 @@ export function artifactRows(artifacts: CompareArtifact[]): { cells: Cell[]; cla
 
 export function renderComparison(doc: Document, root: HTMLElement, result: CompareResult): void {
   root.replaceChildren();
-  root.append(el(doc, 'h1', `${result.a} vs ${result.b}`));
+  root.append(el(doc, 'h1', `${sideName(result.a)} vs ${sideName(result.b)}`));
   const counts = new Map<string, number>();
   for (const a of result.artifacts) counts.set(a.status, (counts.get(a.status) ?? 0) + 1);
   const summary = ['changed', 'added', 'removed', 'same'].map((s) => `${counts.get(s) ?? 0} ${s}`).join(', ');

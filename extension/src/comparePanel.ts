@@ -1,9 +1,10 @@
 /**
- * The comparison of two runs or two tasks in a strict webview (media/compare.js,
+ * The comparison of two runs, or of tasks and spins, in a strict webview (media/compare.js,
  * built from extension/compare/): the server's `explorer.compare` result, posted
  * once the script says `ready`. The webview can send nothing else.
  */
 import * as vscode from 'vscode';
+import { shortSideName } from '../compare/sides';
 import type { CompareResult } from './protocol';
 import { createStrictWebview } from './strictWebview';
 
@@ -17,8 +18,7 @@ export function isReady(message: unknown): boolean {
 }
 
 export function compareTitle(a: string, b: string): string {
-  const last = (pathspec: string): string => pathspec.split('/').slice(1).join('/');
-  return `Compare ${last(a)} ↔ ${last(b)}`;
+  return `Compare ${shortSideName(a)} ↔ ${shortSideName(b)}`;
 }
 
 /** Opens a comparison panel; `result` is awaited while the panel loads. */

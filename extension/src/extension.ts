@@ -57,7 +57,7 @@ export function activate(context: vscode.ExtensionContext): void {
     spinServer.onEvent(({ uri, requestId, event }) => store.route(uri, event, requestId)),
     ...registerCommands({ server: spinServer, store, panel, output }),
     ...registerRunsTree({ server: spinServer, store, panel, output, extensionUri: context.extensionUri }),
-    ...registerSpinsTree({ store, panel }),
+    ...registerSpinsTree({ store, panel, server: spinServer, extensionUri: context.extensionUri }),
     ...registerFlowGraph({ extensionUri: context.extensionUri, server: spinServer, spins: store, output }),
     ...values.disposables,
     // The step the cursor rests in gets its inputs loaded (never when untrusted).

@@ -633,6 +633,11 @@ export const ServerCommand = {
     'spinlens.server.explorer.compare',
     parseCompareResult,
   ),
+  /** A past task's @card HTML (the runs tree's "Show Cards"). */
+  explorerCards: new ServerCommandType<ExplorerArtifactsArgs, ExplorerCardsResult>(
+    'spinlens.server.explorer.cards',
+    parseExplorerCardsResult,
+  ),
   valuePage: new ServerCommandType<ValuePageArgs, ValuePageResult>('spinlens.server.valuePage', parseValuePageResult),
   /** The flow graph of the document's current text (the flow graph view). */
   flowGraph: new ServerCommandType<UriArgs, FileGraph>('spinlens.server.flowGraph', parseFileGraph),
@@ -732,6 +737,9 @@ export const ClientCommand = {
   runsSpinTask: 'spinlens.runs.spinTask',
   runsCompareWith: 'spinlens.runs.compareWith',
   spinsShow: 'spinlens.spins.show',
+  spinsCompare: 'spinlens.spins.compare',
+  spinsCompareWithSource: 'spinlens.spins.compareWithSource',
+  runsShowCards: 'spinlens.runs.showCards',
 } as const;
 
 // ---------------------------------------------------------------------------
@@ -1285,7 +1293,7 @@ export interface ExplorerArtifactsResult {
 }
 export interface CompareArgs {
   uri: string;
-  /** Two runs (Flow/run) or two tasks (Flow/run/step/task). */
+  /** Two runs (Flow/run), or two of: a task (Flow/run/step/task), a spin's record folder (absolute). */
   a: string;
   b: string;
 }
@@ -1315,6 +1323,19 @@ export interface CompareResult {
   parameters: CompareParameter[];
   artifacts: CompareArtifact[];
   metrics: CompareMetric[];
+  truncated: boolean;
+}
+/** One @card of a past task; `html` null (with a `note`) when too large or unreadable. */
+export interface ExplorerCard {
+  type: string;
+  id: string | null;
+  html: string | null;
+  size: number | null;
+  note: string | null;
+}
+export interface ExplorerCardsResult {
+  pathspec: string;
+  cards: ExplorerCard[];
   truncated: boolean;
 }
 export interface RunsChangedParams {
@@ -1423,6 +1444,22 @@ export function parseCompareResult(value: unknown): CompareResult | undefined {
     metrics: value.metrics.filter(isCompareMetric),
     truncated: value.truncated === true,
   };
+}
+
+function isExplorerCard(v: unknown): v is ExplorerCard {
+  return (
+    isObject(v) &&
+    isString(v.type) &&
+    isStringOrNull(v.id) &&
+    isStringOrNull(v.html) &&
+    (v.size === null || isNumber(v.size)) &&
+    isStringOrNull(v.note)
+  );
+}
+
+export function parseExplorerCardsResult(value: unknown): ExplorerCardsResult | undefined {
+  if (!isObject(value) || !isString(value.pathspec) || !Array.isArray(value.cards)) return undefined;
+  return { pathspec: value.pathspec, cards: value.cards.filter(isExplorerCard), truncated: value.truncated === true };
 }
 
 export function parseRunsChangedParams(value: unknown): RunsChangedParams | undefined {

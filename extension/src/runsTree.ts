@@ -6,6 +6,7 @@
  * is what the unit tests drive; `RunsTreeProvider` only maps it onto VS Code.
  */
 import * as vscode from 'vscode';
+import { showCards } from './cardView';
 import { type CommandContext, runSpin } from './commands';
 import { showComparison } from './comparePanel';
 import { clip, formatAge, formatSize, shortType } from './format';
@@ -335,6 +336,7 @@ export const REFRESH_COMMAND = ClientCommand.runsRefresh;
 export const USE_AS_SOURCE_COMMAND = ClientCommand.runsUseAsSourceRun;
 export const SPIN_TASK_COMMAND = ClientCommand.runsSpinTask;
 export const COMPARE_COMMAND = ClientCommand.runsCompareWith;
+export const SHOW_CARDS_COMMAND = ClientCommand.runsShowCards;
 /** The value viewer's command (valueViewer.ts), used for an artifact when it is there. */
 export const OPEN_VALUE_COMMAND = ClientCommand.openValue;
 const VALUE_SCHEME = 'spinlens-artifact';
@@ -463,5 +465,12 @@ export function registerRunsTree(ctx: RunsTreeContext): vscode.Disposable[] {
     ),
     vscode.commands.registerCommand(SPIN_TASK_COMMAND, onNode(['task'], spinTask)),
     vscode.commands.registerCommand(COMPARE_COMMAND, onNode(['run', 'task'], compareWith)),
+    vscode.commands.registerCommand(
+      SHOW_CARDS_COMMAND,
+      onNode(['task'], (node) => {
+        const pathspec = taskPathspec(node);
+        showCards(ctx.extensionUri, pathspec, ctx.server.execute(ServerCommand.explorerCards, { uri: node.flow.uri, pathspec }));
+      }),
+    ),
   ];
 }

@@ -1,17 +1,22 @@
 /**
  * The Spins view of the Spinlens container: this window's spins, per step (newest
  * step first), each with its time, outcome and how many artifacts changed against
- * the source run; selecting one shows it in the results panel. It follows the
- * SpinStore's changes (it keeps its own list of the records it has seen, at most
- * MAX_RECORDS, as the store does).
+ * the source run; selecting one shows it in the results panel, and two selected
+ * compare (as "Compare with source task" compares one with the task it was spun
+ * from), through the server's `explorer.compare` on the spins' history records.
+ * It follows the SpinStore's changes (it keeps its own list of the records it has
+ * seen, at most MAX_RECORDS, as the store does).
  */
 import * as vscode from 'vscode';
+import { showComparison } from './comparePanel';
 import { plural } from './format';
-import { ClientCommand } from './protocol';
+import { ClientCommand, type CompareArgs, type CompareResult, ServerCommand } from './protocol';
 import { MAX_RECORDS, type SpinRecord, type SpinStore, changedCount, isDone } from './spins';
 
 export const SPINS_VIEW = 'spinlens.spins';
 export const SHOW_SPIN_COMMAND = ClientCommand.spinsShow;
+export const COMPARE_SPINS_COMMAND = ClientCommand.spinsCompare;
+export const COMPARE_WITH_SOURCE_COMMAND = ClientCommand.spinsCompareWithSource;
 
 export interface StepGroup {
   kind: 'step';
@@ -68,6 +73,45 @@ export function spinRow(node: SpinsNode, records: readonly SpinRecord[]): SpinRo
     tooltip: `${r.step}${r.debug ? ' (debug)' : ''}, ${r.spinId ?? 'no spin id yet'}: ${outcomeText(r)}${seconds}`,
     expandable: false,
   };
+}
+
+/** A finished spin's record folder in the history: its side of a comparison. */
+export function recordFolder(record: SpinRecord): string | undefined {
+  const terminal = record.terminal;
+  return terminal?.event === 'finished' && terminal.record ? terminal.record : undefined;
+}
+
+/** The task a spin was spun from (`Flow/run/step/task`), from its `started` event. */
+export function sourceTask(record: SpinRecord): string | undefined {
+  for (const event of record.events) {
+    if (event.event !== 'started') continue;
+    const { flow, run_id: run, step, task_id: task } = event.source;
+    return task === null ? undefined : `${flow}/${run}/${step}/${task}`;
+  }
+  return undefined;
+}
+
+/** The `explorer.compare` of two spins (the older is `a`), or why they cannot be compared. */
+export function compareSpinsArgs(items: readonly SpinItem[]): CompareArgs | string {
+  if (items.length !== 2) return 'select two spins to compare.';
+  const [older, newer] = [...items].sort((x, y) => x.record.startedAt - y.record.startedAt || x.record.id - y.record.id) as [
+    SpinItem,
+    SpinItem,
+  ];
+  if (older.record.uri !== newer.record.uri) return 'the two spins are of different flow files.';
+  const a = recordFolder(older.record);
+  const b = recordFolder(newer.record);
+  if (a === undefined || b === undefined) return 'only finished spins recorded in the history can be compared.';
+  return { uri: newer.record.uri, a, b };
+}
+
+/** The `explorer.compare` of a spin's source task (`a`) and the spin (`b`), or why not. */
+export function compareWithSourceArgs(item: SpinItem): CompareArgs | string {
+  const b = recordFolder(item.record);
+  if (b === undefined) return 'only a finished spin recorded in the history can be compared.';
+  const a = sourceTask(item.record);
+  if (a === undefined) return 'this spin has no source task (the step never ran in its source run).';
+  return { uri: item.record.uri, a, b };
 }
 
 /** The records seen, and the tree over them. */
@@ -149,12 +193,32 @@ export class SpinsTreeProvider implements vscode.TreeDataProvider<SpinsNode> {
   }
 }
 
-export function registerSpinsTree(ctx: {
+export interface SpinsTreeContext {
   store: SpinStore;
   panel: { show(record: SpinRecord, preserveFocus?: boolean): void };
-}): vscode.Disposable[] {
+  server: { execute(command: typeof ServerCommand.explorerCompare, args: CompareArgs): Promise<CompareResult> };
+  extensionUri: vscode.Uri;
+}
+
+/**
+ * The spins a compare command means: the selection it was given (a context menu
+ * passes the clicked item and the selected ones), else the view's selection.
+ */
+export function selectedSpins(model: SpinsModel, clicked: unknown, selected: unknown, current: readonly SpinsNode[]): SpinItem[] {
+  const given = Array.isArray(selected) && selected.length ? (selected as unknown[]) : clicked !== undefined ? [clicked] : [...current];
+  return given.filter((node): node is SpinItem => model.isSpin(node));
+}
+
+export function registerSpinsTree(ctx: SpinsTreeContext): vscode.Disposable[] {
   const model = new SpinsModel();
-  const view = vscode.window.createTreeView(SPINS_VIEW, { treeDataProvider: new SpinsTreeProvider(model) });
+  const view = vscode.window.createTreeView(SPINS_VIEW, { treeDataProvider: new SpinsTreeProvider(model), canSelectMany: true });
+  const compare = (args: CompareArgs | string): void => {
+    if (typeof args === 'string') {
+      void vscode.window.showInformationMessage(`Spinlens: ${args[0]?.toUpperCase()}${args.slice(1)}`);
+      return;
+    }
+    showComparison(ctx.extensionUri, args.a, args.b, ctx.server.execute(ServerCommand.explorerCompare, args));
+  };
   return [
     view,
     model.changed,
@@ -166,6 +230,13 @@ export function registerSpinsTree(ctx: {
     }),
     vscode.commands.registerCommand(SHOW_SPIN_COMMAND, (arg: unknown) => {
       if (model.isSpin(arg)) ctx.panel.show(arg.record, false);
+    }),
+    vscode.commands.registerCommand(COMPARE_SPINS_COMMAND, (clicked: unknown, selected: unknown) =>
+      compare(compareSpinsArgs(selectedSpins(model, clicked, selected, view.selection))),
+    ),
+    vscode.commands.registerCommand(COMPARE_WITH_SOURCE_COMMAND, (clicked: unknown) => {
+      const [item] = selectedSpins(model, clicked, undefined, view.selection);
+      compare(item ? compareWithSourceArgs(item) : 'select a spin to compare with its source task.');
     }),
   ];
 }

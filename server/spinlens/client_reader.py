@@ -11,7 +11,9 @@ Everything is paged: runs are listed from the metadata alone (one small record
 each) and only a page's runs have their status and parameters read; a step's
 tasks are listed by name (from the local metadata's folders when Metaflow keeps
 them on disk) and only a page's tasks are opened. Artifact types and sizes come
-from the task's datastore metadata; values are read only when small.
+from the task's datastore metadata; values are read only when small. A
+comparison's side is a run, a task or a spin (its record folder in the spin
+history the server names); a task's @card HTML is read through ``get_cards``.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ LOAD_LIMIT = 1 << 20  # values stored larger than this are described, not loaded
 DIFF_LIMIT = 256 << 20  # larger values are compared by content key only
 MAX_PAGE = 500
 MAX_COMPARED = 300  # artifacts compared per comparison
+CARD_LIMIT = 8 << 20  # a card's HTML larger than this is named, not sent
+MAX_CARDS = 20  # cards sent per task
+CARDS_TOTAL = 32 << 20  # HTML sent per task, all cards together
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,15 @@ class ArtifactRow:
     type: str
     size: int | None
     value: str | None  # None: too large to load here
+
+
+@dataclass(frozen=True)
+class CardRow:
+    type: str
+    id: str | None
+    html: str | None  # None: too large or unreadable (``note`` says which)
+    size: int | None  # bytes, when known
+    note: str | None
 
 
 @dataclass
@@ -205,35 +219,62 @@ class Reader:
             rows.append(asdict(ArtifactRow(name, _type_of(table, name), size, value)))
         return {"pathspec": pathspec, "artifacts": rows}
 
-    # -- comparison --------------------------------------------------------------------
-    def compare(self, a: str, b: str) -> dict[str, Any]:
-        from metaflow import Run, Task
+    # -- cards -------------------------------------------------------------------------
+    def cards(self, pathspec: str) -> dict[str, Any]:
+        """The task's @card HTML, as ``get_cards`` finds it in the datastore (one
+        card read at a time, each bounded; no card server)."""
+        from metaflow import Task
+        from metaflow.cards import get_cards
 
-        depth = len(a.split("/"))
-        if depth != len(b.split("/")) or depth not in (2, 4):
-            raise ValueError("compare takes two run pathspecs or two task pathspecs")
+        found = get_cards(Task(pathspec, _namespace_check=False))
+        rows, budget = [], CARDS_TOTAL
+        for index in range(min(len(found), MAX_CARDS)):
+            row = _card_row(found[index], min(CARD_LIMIT, budget))
+            if row.html is not None:
+                budget -= row.size or 0
+            rows.append(asdict(row))
+        return {"pathspec": pathspec, "cards": rows, "truncated": len(found) > MAX_CARDS}
+
+    # -- comparison --------------------------------------------------------------------
+    def compare(self, a: str, b: str, history: str | None = None) -> dict[str, Any]:
+        """Two runs, or two of: a task pathspec, a spin (its record folder in
+        ``history``, the spin history of the flow file the server asked for)."""
+        from metaflow import Run
+
+        kinds = {side_kind(a), side_kind(b)}
+        if kinds == {"run"}:
+            run_a, run_b = (Run(spec, _namespace_check=False) for spec in (a, b))
+            return self._compare_runs(run_a, run_b)
+        if "run" in kinds:
+            raise ValueError("compare takes two runs, or two tasks or spins")
         result = Comparison(a=a, b=b)
-        if depth == 2:
-            run_a = Run(a, _namespace_check=False)
-            run_b = Run(b, _namespace_check=False)
-            pa, pb = self._parameters(run_a), self._parameters(run_b)
-            result.parameters = [
-                {"name": n, "a": pa.get(n), "b": pb.get(n), "changed": pa.get(n) != pb.get(n)}
-                for n in sorted(set(pa) | set(pb))
-            ]
-            pairs = _step_pairs(run_a, run_b)
-            skip = set(pa) | set(pb)  # every task holds the Parameters: shown once, above
-        else:
-            pairs = iter([("", Task(a, _namespace_check=False), Task(b, _namespace_check=False))])
-            skip = set()
-        for prefix, task_a, task_b in pairs:
+        _compare_sides(result, "", self._side(a, history), self._side(b, history), set())
+        return _sorted(result)
+
+    def _compare_runs(self, run_a: Any, run_b: Any) -> dict[str, Any]:
+        result = Comparison(a=run_a.pathspec, b=run_b.pathspec)
+        pa, pb = self._parameters(run_a), self._parameters(run_b)
+        result.parameters = [
+            {"name": n, "a": pa.get(n), "b": pb.get(n), "changed": pa.get(n) != pb.get(n)}
+            for n in sorted(set(pa) | set(pb))
+        ]
+        skip = set(pa) | set(pb)  # every task holds the Parameters: shown once, above
+        for prefix, task_a, task_b in _step_pairs(run_a, run_b):
             if len(result.artifacts) >= MAX_COMPARED:
                 result.truncated = True
                 break
-            _compare_tasks(result, prefix, task_a, task_b, skip)
-        order = {"changed": 0, "added": 1, "removed": 2, "same": 3}
-        result.artifacts.sort(key=lambda r: (order[r.status], r.name))
-        return asdict(result)
+            _compare_sides(result, prefix, TaskSide(task_a), TaskSide(task_b), skip)
+        return _sorted(result)
+
+    @staticmethod
+    def _side(spec: str, history: str | None) -> Side:
+        from metaflow import Task
+
+        if side_kind(spec) == "task":
+            return TaskSide(Task(spec, _namespace_check=False))
+        if history is None:
+            raise ValueError("a spin is compared only within the spin history of its flow file")
+        return SpinSide.open(history, spec)
 
 
 def _limit(limit: int) -> int:
@@ -349,39 +390,169 @@ def _step_pairs(run_a: Any, run_b: Any) -> Iterator[tuple[str, Any, Any]]:
             yield (f"{step_a.id}[{i}]" if several else step_a.id), task_a, task_b
 
 
-def _compare_tasks(
-    result: Comparison, prefix: str, task_a: Any, task_b: Any, skip: set[str]
-) -> None:
-    from .engine.resolve import _task_inputs
+def _card_row(card: Any, limit: int) -> CardRow:
+    size = _card_size(card)
+    if size is None or size <= limit:
+        try:
+            html = card.get()
+        except Exception as exc:  # missing from the datastore, unreadable
+            return CardRow(card.type, card.id, None, size, f"card not readable: {exc}")
+        size = len(html.encode("utf-8"))  # its size may not have been known before
+        if size <= limit:
+            return CardRow(card.type, card.id, html, size, None)
+    note = f"card too large to show ({size} bytes, {limit} left to send)"
+    return CardRow(card.type, card.id, None, size, note)
 
-    table_a, table_b = _task_inputs(task_a), _task_inputs(task_b)
-    every = set(table_a.objects) | set(table_b.objects)
-    names = sorted(n for n in every if not n.startswith("_") and n not in skip)
+
+def _card_size(card: Any) -> int | None:
+    """The card file's size in the datastore, before reading it (Metaflow's
+    Card has no public size: its storage's ``size_file``), None if unknown."""
+    try:
+        size = card._card_ds._backend.size_file(card.path)
+    except Exception:  # another Metaflow's internals: read it, then bound it
+        return None
+    return int(size) if isinstance(size, (int, float)) else None
+
+
+def side_kind(spec: str) -> str:
+    """ "spin" (an absolute path: a spin's record folder), "run" or "task"."""
+    if os.path.isabs(spec):
+        return "spin"
+    depth = len(spec.split("/"))
+    if depth == 2:
+        return "run"
+    if depth == 4:
+        return "task"
+    raise ValueError(f"{spec!r} is neither a run (Flow/run), a task nor a spin's record folder")
+
+
+class Side:
+    """One side of a comparison: its artifacts' names, types, sizes, content keys
+    and values, each value loaded only when asked for."""
+
+    def names(self) -> set[str]:
+        raise NotImplementedError
+
+    def type_of(self, name: str) -> str:
+        raise NotImplementedError
+
+    def size(self, name: str) -> int | None:
+        raise NotImplementedError
+
+    def key(self, name: str) -> str | None:
+        """Metaflow's content key, if the value is in a datastore (None: not known)."""
+        raise NotImplementedError
+
+    def load(self, name: str) -> Any:
+        raise NotImplementedError
+
+
+class TaskSide(Side):
+    def __init__(self, task: Any) -> None:
+        from .engine.resolve import _task_inputs
+
+        self.table = _task_inputs(task)
+
+    def names(self) -> set[str]:
+        return set(self.table.objects)
+
+    def type_of(self, name: str) -> str:
+        return _type_of(self.table, name)
+
+    def size(self, name: str) -> int | None:
+        return _stored_size(self.table, name)
+
+    def key(self, name: str) -> str | None:
+        return str(self.table.objects[name])
+
+    def load(self, name: str) -> Any:
+        return _load(self.table, name)
+
+
+class SpinSide(Side):
+    """A spin's record: values it stored, and references to its source task's."""
+
+    def __init__(self, folder: Any, record: Any) -> None:
+        self.folder = folder
+        self.artifacts = {a.name: a for a in record.artifacts}
+
+    @staticmethod
+    def open(history: str, spec: str) -> SpinSide:
+        from .engine.history import History
+
+        found = History(history)
+        folder = found.record_folder(spec)
+        return SpinSide(folder, found.read_record(folder))
+
+    def names(self) -> set[str]:
+        return set(self.artifacts)
+
+    def type_of(self, name: str) -> str:
+        return str(self.artifacts[name].type)
+
+    def size(self, name: str) -> int | None:
+        size = self.artifacts[name].size
+        return int(size) if isinstance(size, (int, float)) else None
+
+    def key(self, name: str) -> str | None:
+        from .engine.history import ArtifactReference
+
+        stored = self.artifacts[name].stored
+        return stored.key if isinstance(stored, ArtifactReference) else None
+
+    def load(self, name: str) -> Any:
+        from metaflow import Task
+
+        from .engine.history import ArtifactReference
+        from .engine.resolve import _task_inputs
+        from .engine.storage import read_value
+
+        artifact = self.artifacts[name]
+        stored = artifact.stored
+        if stored is None:
+            raise ValueError(artifact.error or "the spin did not store it")
+        if isinstance(stored, ArtifactReference):  # passed through: the source task's
+            table = _task_inputs(Task(stored.pathspec, _namespace_check=False))
+            return _load(table, stored.name)
+        return read_value(self.folder, stored)
+
+
+def _sorted(result: Comparison) -> dict[str, Any]:
+    order = {"changed": 0, "added": 1, "removed": 2, "same": 3}
+    result.artifacts.sort(key=lambda r: (order[r.status], r.name))
+    return asdict(result)
+
+
+def _compare_sides(result: Comparison, prefix: str, a: Side, b: Side, skip: set[str]) -> None:
+    names_a, names_b = a.names(), b.names()
+    names = sorted(n for n in names_a | names_b if not n.startswith("_") and n not in skip)
     for name in names:
+        if len(result.artifacts) >= MAX_COMPARED:
+            result.truncated = True
+            return
         label = f"{prefix}.{name}" if prefix else name
-        if name not in table_a.objects:
-            kind = _type_of(table_b, name)
+        if name not in names_a:
+            kind = b.type_of(name)
             result.artifacts.append(CompareRow(label, "added", kind, f"new {kind}"))
-        elif name not in table_b.objects:
-            kind = _type_of(table_a, name)
+        elif name not in names_b:
+            kind = a.type_of(name)
             result.artifacts.append(CompareRow(label, "removed", kind, f"no {kind} in b"))
-        elif table_a.objects[name] == table_b.objects[name]:  # same content key: no load
-            result.artifacts.append(CompareRow(label, "same", _type_of(table_b, name), "same"))
+        elif (key := a.key(name)) is not None and key == b.key(name):  # same content: no load
+            result.artifacts.append(CompareRow(label, "same", b.type_of(name), "same"))
         else:
-            result.artifacts.append(_changed(label, table_a, table_b, name, result))
+            result.artifacts.append(_changed(label, a, b, name, result))
 
 
-def _changed(label: str, table_a: Any, table_b: Any, name: str, result: Comparison) -> CompareRow:
+def _changed(label: str, a: Side, b: Side, name: str, result: Comparison) -> CompareRow:
     from .engine.diff import diff_values
 
-    kind = _type_of(table_b, name)
-    sizes = [_stored_size(table_a, name) or 0, _stored_size(table_b, name) or 0]
-    if max(sizes) > DIFF_LIMIT:
+    kind = b.type_of(name)
+    if max(a.size(name) or 0, b.size(name) or 0) > DIFF_LIMIT:
         return CompareRow(label, "changed", kind, "changed (too large to compare here)")
     try:
-        old = _load(table_a, name)
-        new = _load(table_b, name)
-    except Exception as exc:  # unpicklable here
+        old = a.load(name)
+        new = b.load(name)
+    except Exception as exc:  # unpicklable here, or a spin that could not store it
         return CompareRow(label, "changed", kind, f"changed (could not be read: {exc})")
     _metric(result, label, old, new)
     found = diff_values(old, new)
@@ -407,6 +578,7 @@ def _handlers(reader: Reader) -> dict[str, Callable[..., dict[str, Any]]]:
         "tasks": reader.tasks,
         "artifacts": reader.artifacts,
         "compare": reader.compare,
+        "cards": reader.cards,
     }
 
 

@@ -7,8 +7,10 @@
 // container -> Runs: the flow, its runs (newest first, by id), the `end` step, its
 // task, and the artifact `score` with its value -> "Compare with…" on the newer run,
 // picking the older one -> the comparison webview lists `alpha` 0.5 / 0.7 and the
-// changed artifacts (`end.score`, `end.weights`). Screenshots of the expanded tree
-// and of the comparison go to docs/images/runs-tree.png and docs/images/compare-runs.png.
+// changed artifacts (`end.score`, `end.weights`) -> "Show Cards" on the `end` task:
+// its @card(type="blank") with a Markdown heading, read from the run's datastore,
+// in a sandboxed frame. Screenshots of the expanded tree and of the comparison go
+// to docs/images/runs-tree.png and docs/images/compare-runs.png.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -19,7 +21,8 @@ import { after, before, describe, it } from 'node:test';
 import { REPO, guarded, log, startEditor, waitFor } from './harness.mjs';
 
 const FLOW_FILE = 'param_flow.py';
-const FLOW_SOURCE = `from metaflow import FlowSpec, Parameter, step
+const FLOW_SOURCE = `from metaflow import FlowSpec, Parameter, card, current, step
+from metaflow.cards import Markdown
 
 
 class ParamFlow(FlowSpec):
@@ -40,8 +43,10 @@ class ParamFlow(FlowSpec):
         self.letters = [i.letter for i in inputs]
         self.next(self.end)
 
+    @card(type="blank")
     @step
     def end(self):
+        current.card.append(Markdown("# Score report"))
         self.score = self.alpha * 10
         self.weights = {"w": self.alpha, "k": 1}
 
@@ -163,6 +168,35 @@ describe('the Runs explorer and run comparison', { timeout: 600_000 }, () => {
       const metrics = await cells('[data-testid="metrics"]');
       assert.deepEqual(metrics.find((r) => r[0] === 'end.score')?.slice(0, 3), ['end.score', '7', '5']);
       await screenshot('compare-runs.png');
+    }),
+  );
+
+  it(
+    "shows a past task's card from the Runs tree, in a sandboxed frame",
+    guarded(() => editor, 'explorer-cards', async () => {
+      const page = editor.page;
+      const task = page.locator('.pane-body .monaco-list-row', { has: page.locator('.label-name', { hasText: /^task \d+$/ }) });
+      await task.first().click({ button: 'right' });
+      const action = page.locator('.context-view .action-label', { hasText: 'Show Cards' });
+      await action.first().waitFor({ state: 'visible', timeout: 10_000 });
+      await action.first().click();
+      const view = await editor.frameWith('[data-testid="card"] [data-testid="card-frame"]', { what: 'the cards webview' });
+      assert.equal(await view.textContent('[data-testid="card"] h2'), 'blank card');
+      assert.equal(await view.$eval('[data-testid="card-frame"]', (f) => f.getAttribute('sandbox')), 'allow-scripts');
+      const card = await waitFor(
+        async () => {
+          for (const child of view.childFrames()) {
+            if (child.isDetached()) continue;
+            const text = await child.textContent('body').catch(() => '');
+            if (text && text.includes('Score report')) return child;
+          }
+          return null;
+        },
+        { timeout: 60_000, what: 'the card frame showing "Score report"' },
+      );
+      assert.equal(await card.textContent('h1'), 'Score report');
+      const inside = await card.evaluate(() => ({ origin: window.origin, api: typeof window.acquireVsCodeApi }));
+      assert.deepEqual(inside, { origin: 'null', api: 'undefined' });
     }),
   );
 });

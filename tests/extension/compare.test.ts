@@ -7,6 +7,7 @@
 import { JSDOM } from 'jsdom';
 import { describe, expect, it } from 'vitest';
 import { deltaText, renderComparison, renderError } from '../../extension/compare/render';
+import { sideName } from '../../extension/compare/sides';
 import { compareTitle, isReady } from '../../extension/src/comparePanel';
 import { type CompareResult, parseCompareResult } from '../../extension/src/protocol';
 
@@ -80,6 +81,15 @@ describe('the comparison view', () => {
     expect(isReady({ type: 'openFile', path: '/etc/passwd' })).toBe(false);
     expect(isReady('ready')).toBe(false);
     expect(compareTitle('ParamFlow/1', 'ParamFlow/2')).toBe('Compare 1 ↔ 2');
+  });
+
+  it('names a spin side by its step and id, a task by its pathspec', () => {
+    const spin = '/work/.spinlens/ParamFlow/end/20260101T100000-ab12';
+    expect(compareTitle('ParamFlow/1/end/4', spin)).toBe('Compare 1/end/4 ↔ spin 20260101T100000-ab12 of end');
+    expect(sideName('C:\\w\\.spinlens\\ParamFlow\\end\\x1')).toBe('spin x1 of end');
+    expect(sideName('ParamFlow/1/end/4')).toBe('ParamFlow/1/end/4');
+    const heading = rendered({ ...RESULT, a: 'ParamFlow/1/end/4', b: spin }).querySelector('h1')?.textContent;
+    expect(heading).toBe('ParamFlow/1/end/4 vs spin 20260101T100000-ab12 of end');
   });
 
   it('parses a result, dropping malformed rows', () => {

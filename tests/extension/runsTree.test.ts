@@ -20,8 +20,11 @@ vi.mock('vscode', async (importOriginal) => {
   return { ...original, TreeItem, TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 } };
 });
 
+import * as vscode from 'vscode';
+import { mock } from './mocks/vscode';
 import type {
   ExplorerArtifact,
+  ExplorerCardsResult,
   ExplorerFlow,
   ExplorerRun,
   ExplorerTask,
@@ -35,11 +38,13 @@ import {
   type TaskNode,
   LOAD_MORE_COMMAND,
   OPEN_ARTIFACT_COMMAND,
+  SHOW_CARDS_COMMAND,
   RunsModel,
   RunsTreeProvider,
   artifactDescription,
   compareChoices,
   explorerSource,
+  registerRunsTree,
   rowOf,
   runTooltip,
   taskLabel,
@@ -251,5 +256,58 @@ describe('the Runs tree', () => {
       ['spinlens.server.explorer.runs', { uri: FLOW.uri, flow: 'ParamFlow', offset: 50, limit: 25 }],
       ['spinlens.server.explorer.tasks', { uri: FLOW.uri, flow: 'ParamFlow', run: '100', step: 'fan', offset: 0, limit: 10 }],
     ]);
+  });
+
+  it('opens a task\'s cards from the server in a strict webview that accepts only ready', async () => {
+    mock.reset();
+    const cards: ExplorerCardsResult = {
+      pathspec: 'ParamFlow/100/start/2',
+      cards: [{ type: 'blank', id: null, html: '<p>report</p>', size: 13, note: null }],
+      truncated: false,
+    };
+    const asked: [string, unknown][] = [];
+    const fake = source();
+    const server = {
+      execute: (command: { name: string }, args: { pathspec?: string }) => {
+        asked.push([command.name, args]);
+        if (command.name === 'spinlens.server.explorer.cards') return Promise.resolve({ ...cards, pathspec: args.pathspec });
+        if (command.name === 'spinlens.server.explorer.flows') return Promise.resolve({ flows: [FLOW] });
+        if (command.name === 'spinlens.server.explorer.runs') return fake.runs(FLOW, 0, 50);
+        if (command.name === 'spinlens.server.explorer.steps') return Promise.resolve({ steps: [{ name: 'start', created: 0 }] });
+        return fake.tasks(FLOW, '100', 'start', 0, 50);
+      },
+      ready: () => Promise.resolve(undefined),
+      onState: () => ({ dispose: () => undefined }),
+    };
+    let provider: RunsTreeProvider | undefined;
+    vi.spyOn(vscode.window, 'createTreeView').mockImplementation((_id, options) => {
+      provider = (options as { treeDataProvider: RunsTreeProvider }).treeDataProvider;
+      return { dispose: () => undefined } as unknown as vscode.TreeView<unknown>;
+    });
+    const ctx = { server, extensionUri: vscode.Uri.file('/ext') } as unknown as Parameters<typeof registerRunsTree>[0];
+    const disposables = registerRunsTree(ctx);
+    const [flow] = await (provider as RunsTreeProvider).getChildren();
+    const [runNode] = await (provider as RunsTreeProvider).getChildren(flow);
+    const [step] = await (provider as RunsTreeProvider).getChildren(runNode);
+    const [taskNode] = (await (provider as RunsTreeProvider).getChildren(step)) as TaskNode[];
+    // Only a node the tree made is an argument.
+    await vscode.commands.executeCommand(SHOW_CARDS_COMMAND, { ...taskNode });
+    expect(mock.panels).toHaveLength(0);
+    await vscode.commands.executeCommand(SHOW_CARDS_COMMAND, taskNode);
+    const pathspec = `ParamFlow/${taskNode?.runId}/start/${taskNode?.task.taskId}`;
+    expect(asked.at(-1)).toEqual(['spinlens.server.explorer.cards', { uri: FLOW.uri, pathspec }]);
+    const [panel] = mock.panels;
+    expect(panel?.viewType).toBe('spinlens.cards');
+    expect(panel?.title).toBe(`Cards of ${pathspec.split('/').slice(1).join('/')}`);
+    expect(panel?.webview.html).toContain('cardView.js');
+    expect(panel?.webview.html).toMatch(/script-src 'nonce-/);
+    await Promise.resolve();
+    panel?.webview.receive({ type: 'openFile', path: '/etc/passwd' }); // forged: ignored
+    expect(panel?.webview.posted).toEqual([]);
+    panel?.webview.receive({ type: 'ready' });
+    expect(panel?.webview.posted).toEqual([{ type: 'cards', pathspec, cards: cards.cards, truncated: false }]);
+    panel?.webview.receive({ type: 'ready' }); // once
+    expect(panel?.webview.posted).toHaveLength(1);
+    for (const d of disposables) d.dispose();
   });
 });

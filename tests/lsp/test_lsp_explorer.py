@@ -1,19 +1,25 @@
 """The runs explorer's commands through a real client and server on real runs:
 the workspace's flows, runs (paged), steps, tasks, artifacts, a comparison, and
-``spinlens/runsChanged`` once a new run appears."""
+``spinlens/runsChanged`` once a new run appears; a task compared with a spin of
+the server's history (and a folder outside it refused); a past task's cards."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+from compat_cases import card_text
 from lspclient import SpinlensClient, file_uri
 from procs import children, cmdline, still_running
+from spinlens import SpinSession
 from spinlens.lsp.methods import (
     EXPLORER_ARTIFACTS,
+    EXPLORER_CARDS,
     EXPLORER_COMPARE,
     EXPLORER_FLOWS,
     EXPLORER_RUNS,
@@ -21,7 +27,8 @@ from spinlens.lsp.methods import (
     EXPLORER_TASKS,
     RUNS_CHANGED,
 )
-from test_client_reader import run_param_flow
+from spinlens.wire.events import Finished
+from test_client_reader import CARD_FLOW, PARAM_FLOW, run_param_flow
 
 
 def readers(server_pid: int) -> list[int]:
@@ -117,5 +124,85 @@ def test_explorer_commands_and_runs_changed(tmp_path: Path) -> None:
             await client.stop()
         # The server's shutdown ends its readers (0: the test failed before).
         assert restarted == 0 or still_running({restarted}) == set()
+
+    asyncio.run(scenario())
+
+
+def test_compare_a_task_and_a_spin_of_the_servers_history(tmp_path: Path) -> None:
+    folder = tmp_path / "work"
+    (run_id,) = run_param_flow(folder, 0.5)
+    flow = folder / "param_flow.py"
+    edited = PARAM_FLOW.replace("self.score = self.alpha * 10", "self.score = self.alpha * 100")
+    # Recorded where the server records the folder's spins: its .spinlens.
+    with SpinSession(flow, history_dir=folder / ".spinlens") as session:
+        result = session.spin("end", source=edited)
+    assert result.ok, result.error
+    record = next(e.record for e in result.events if isinstance(e, Finished))
+    assert record is not None and result.source is not None
+    task = f"ParamFlow/{run_id}/end/{result.source.task_id}"
+    elsewhere = tmp_path / "elsewhere" / "ParamFlow" / "end" / "x"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "manifest.json").write_text("{}")
+
+    async def scenario() -> None:
+        client = SpinlensClient(folder)
+        await client.start()
+        try:
+            uri = file_uri(flow)
+            compared = await client.command(EXPLORER_COMPARE, {"uri": uri, "a": task, "b": record})
+            rows = {a["name"]: a for a in compared["artifacts"]}
+            assert rows["score"]["status"] == "changed" and "5 → 50" in rows["score"]["summary"]
+            for bad in (
+                {"a": task, "b": str(elsewhere)},
+                {"a": f"ParamFlow/{run_id}", "b": record},
+            ):
+                try:
+                    await client.command(EXPLORER_COMPARE, {"uri": uri, **bad})
+                except Exception as exc:
+                    assert "spin record" in str(exc) or "runs (Flow/run)" in str(exc), exc
+                else:
+                    raise AssertionError(f"{bad} was accepted")
+        finally:
+            await client.stop()
+
+    asyncio.run(scenario())
+
+
+def test_cards_of_a_past_task(tmp_path: Path) -> None:
+    folder = tmp_path / "work"
+    folder.mkdir()
+    (folder / "flow.py").write_text(CARD_FLOW.read_text())
+    completed = subprocess.run(
+        [sys.executable, "flow.py", "run", "--run-id-file", "run-id"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    run_id = (folder / "run-id").read_text().strip()
+
+    async def scenario() -> None:
+        client = SpinlensClient(folder)
+        await client.start()
+        try:
+            uri = file_uri(folder / "flow.py")
+            tasks = await client.command(
+                EXPLORER_TASKS, {"uri": uri, "flow": "CardFlow", "run": run_id, "step": "report"}
+            )
+            pathspec = f"CardFlow/{run_id}/report/{tasks['tasks'][0]['taskId']}"
+            found = await client.command(EXPLORER_CARDS, {"uri": uri, "pathspec": pathspec})
+            assert found["pathspec"] == pathspec and found["truncated"] is False
+            (card,) = found["cards"]
+            assert (card["type"], card["id"], card["note"]) == ("blank", None, None)
+            assert "Model report" in card_text(card["html"])
+            try:
+                await client.command(EXPLORER_CARDS, {"uri": uri, "pathspec": "CardFlow/1"})
+            except Exception as exc:
+                assert "Flow/run/step/task" in str(exc)
+            else:
+                raise AssertionError("a run pathspec was accepted")
+        finally:
+            await client.stop()
 
     asyncio.run(scenario())

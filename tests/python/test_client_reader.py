@@ -10,12 +10,14 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import spinlens
+from compat_cases import card_text
 
 PARAM_FLOW = """\
 from metaflow import FlowSpec, Parameter, step
@@ -233,3 +235,128 @@ def test_bad_requests_get_errors_and_the_reader_goes_on(reader: Reader) -> None:
 
 def test_reader_ends_when_stdin_closes(param_runs: tuple[Path, list[str]]) -> None:
     assert Reader(param_runs[0]).close() == 0
+
+
+@pytest.fixture(scope="module")
+def spins(param_runs: tuple[Path, list[str]], tmp_path_factory: pytest.TempPathFactory) -> Spins:
+    """Two spins of ``end`` of the newest run (alpha 0.9), recorded in a temporary
+    history: one of the flow as it ran, one with ``score`` computed otherwise."""
+    from spinlens import SpinSession
+    from spinlens.wire.events import Finished
+
+    folder, _ = param_runs
+    history = tmp_path_factory.mktemp("history")
+    flow = folder / "param_flow.py"
+    edited = PARAM_FLOW.replace("self.score = self.alpha * 10", "self.score = self.alpha * 100")
+    records = []
+    with SpinSession(flow, history_dir=history) as session:
+        for source in (PARAM_FLOW, edited):
+            result = session.spin("end", source=source)
+            assert result.ok, result.error
+            finished = next(e for e in result.events if isinstance(e, Finished))
+            assert finished.record is not None
+            records.append(finished.record)
+    return Spins(history=str(history), same=records[0], edited=records[1])
+
+
+@dataclass(frozen=True)
+class Spins:
+    history: str
+    same: str  # the record folder of the spin of the unchanged step
+    edited: str
+
+
+def test_compare_a_task_and_a_spin(
+    reader: Reader, param_runs: tuple[Path, list[str]], spins: Spins
+) -> None:
+    _, ids = param_runs
+    (task,) = reader.result("tasks", flow="ParamFlow", run=ids[-1], step="end")["tasks"]
+    source = f"ParamFlow/{ids[-1]}/end/{task['task_id']}"
+    found = reader.result("compare", a=source, b=spins.edited, history=spins.history)
+    rows = {r["name"]: r for r in found["artifacts"]}
+    assert rows["score"]["status"] == "changed"
+    assert rows["score"]["diff"]["kind"] == "number"
+    assert "9 → 90" in rows["score"]["summary"]
+    assert rows["weights"]["status"] == "same"
+    assert {m["name"]: m["b"] for m in found["metrics"]} == {"score": 90.0}
+    unchanged = reader.result("compare", a=source, b=spins.same, history=spins.history)
+    assert {r["status"] for r in unchanged["artifacts"]} == {"same"}
+
+
+def test_compare_two_spins(reader: Reader, spins: Spins) -> None:
+    found = reader.result("compare", a=spins.same, b=spins.edited, history=spins.history)
+    rows = {r["name"]: r for r in found["artifacts"]}
+    assert rows["score"]["status"] == "changed"
+    assert rows["score"]["diff"] is not None and "9 → 90" in rows["score"]["summary"]
+    assert found["artifacts"][0]["name"] == "score"  # changed rows first
+    assert rows["letters"]["status"] == "same"
+
+
+def test_a_spin_outside_the_history_is_refused(
+    reader: Reader, param_runs: tuple[Path, list[str]], spins: Spins, tmp_path: Path
+) -> None:
+    folder, _ = param_runs
+    stray = tmp_path / "ParamFlow" / "end" / "fake"
+    stray.mkdir(parents=True)
+    (stray / "manifest.json").write_text(json.dumps({"id": "fake"}))
+    escape = os.path.join(spins.history, "ParamFlow", "end", "..", "..", "..", stray.name)
+    for outside in (str(stray), escape, str(folder / "param_flow.py"), spins.history):
+        reply = reader.ask("compare", a=spins.same, b=outside, history=spins.history)
+        assert "is not a spin record of the history" in reply["error"], reply
+    # Without the history the server knows, no folder is read at all.
+    reply = reader.ask("compare", a=spins.same, b=spins.edited)
+    assert "only within the spin history" in reply["error"]
+    assert "neither a run" in reader.ask("compare", a="ParamFlow", b=spins.same)["error"]
+
+
+CARD_FLOW = Path(__file__).parent / "compat" / "cards" / "flow.py"
+
+
+def test_cards_of_a_past_task(tmp_path: Path) -> None:
+    """``cards``: each card of a task with its type, id and HTML, read through
+    Metaflow's get_cards from the run's datastore (no card server)."""
+    (tmp_path / "flow.py").write_text(CARD_FLOW.read_text())
+    completed = subprocess.run(
+        [sys.executable, "flow.py", "run", "--run-id-file", "run-id"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    run_id = (tmp_path / "run-id").read_text().strip()
+    reader = Reader(tmp_path)
+    try:
+        tasks = {
+            step: reader.result("tasks", flow="CardFlow", run=run_id, step=step)["tasks"]
+            for step in ("report", "end")
+        }
+        report = reader.result(
+            "cards", pathspec=f"CardFlow/{run_id}/report/{tasks['report'][0]['task_id']}"
+        )
+        (card,) = report["cards"]
+        assert (card["type"], card["id"], card["note"]) == ("blank", None, None)
+        assert "Model report" in card_text(card["html"]) and "alpha" in card_text(card["html"])
+        assert card["size"] == len(card["html"].encode()) and not report["truncated"]
+        end = reader.result("cards", pathspec=f"CardFlow/{run_id}/end/{tasks['end'][0]['task_id']}")
+        assert [(c["type"], c["id"]) for c in end["cards"]] == [("blank", "summary")]
+        assert "Best model" in card_text(end["cards"][0]["html"])
+        assert "error" in reader.ask("cards", pathspec=f"CardFlow/{run_id}/report/999999")
+    finally:
+        reader.close()
+
+
+def test_a_card_past_the_bound_is_named_not_sent() -> None:
+    from spinlens import client_reader
+
+    class Card:
+        type, id, path = "blank", "big", "x"
+        reads = 0
+
+        def get(self) -> str:
+            Card.reads += 1
+            return "<p>" + "x" * 100 + "</p>"
+
+    row = client_reader._card_row(Card(), limit=50)
+    assert (row.html, row.size) == (None, 107) and "too large" in (row.note or "")
+    assert client_reader._card_row(Card(), limit=1000).html == "<p>" + "x" * 100 + "</p>"

@@ -176,6 +176,23 @@ class History:
                 return self._read(folder), folder
         raise KeyError(f"No spin {spin_id} in {self.root}.")
 
+    def record_folder(self, path: str | os.PathLike[str]) -> Path:
+        """``path`` resolved, if it is a committed spin's folder of this history
+        (``<root>/<Flow>/<step>/<spin id>``); else ValueError. A client names a
+        spin by its folder: nothing else is read from a path it sends."""
+        root = self.root.resolve()
+        folder = Path(path).resolve()
+        inside = folder.is_relative_to(root) and len(folder.relative_to(root).parts) == 3
+        if not inside or folder.name.startswith((_TEMP_PREFIX, ".")):
+            raise ValueError(f"{path} is not a spin record of the history in {root}")
+        if not (folder / "manifest.json").is_file():
+            raise ValueError(f"{path} holds no spin record (no manifest.json)")
+        return folder
+
+    def read_record(self, folder: Path) -> SpinRecord:
+        """A committed spin's manifest, its folder checked by ``record_folder``."""
+        return self._read(self.record_folder(folder))
+
     def load(self, spin_id: str, name: str) -> Any:
         """An artifact's value as the spin left it (references read through Metaflow)."""
         record, folder = self.find(spin_id)

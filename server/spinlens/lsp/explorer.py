@@ -1,7 +1,9 @@
 """The runs explorer: the workspace's flows, and their runs, steps, tasks and
 artifacts, paged, read through Metaflow's Client by one long-lived reader process
-per folder (``spinlens.client_reader``); comparisons of two runs or tasks; and a
-watcher that tells the client when a flow has a new run (``spinlens/runsChanged``).
+per folder (``spinlens.client_reader``); comparisons of two runs, or of tasks and
+spins (a spin named by its record folder, accepted only inside the server's spin
+history); a past task's @card HTML; and a watcher that tells the client when a flow
+has a new run (``spinlens/runsChanged``).
 
 The server never imports Metaflow: a reader is started lazily in the flow file's
 folder with the server's interpreter (the one the kernels use), answers JSON
@@ -23,12 +25,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from pygls.exceptions import JsonRpcInternalError
+from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
 from pygls.uris import from_fs_path
 
+from ..engine.history import HISTORY_DIR, History
 from ..flow_analysis import analyze_source
 from .methods import (
     EXPLORER_ARTIFACTS,
+    EXPLORER_CARDS,
     EXPLORER_COMPARE,
     EXPLORER_FLOWS,
     EXPLORER_RUNS,
@@ -45,6 +49,8 @@ from .payloads import (
     ExplorerArtifact,
     ExplorerArtifactsArgs,
     ExplorerArtifactsReply,
+    ExplorerCard,
+    ExplorerCardsReply,
     ExplorerFlow,
     ExplorerFlowsArgs,
     ExplorerFlowsReply,
@@ -429,7 +435,9 @@ async def artifacts(server: SpinlensServer, arguments: Sequence[Any]) -> Explore
 async def compare(server: SpinlensServer, arguments: Sequence[Any]) -> CompareReply:
     args = CompareArgs.parse(EXPLORER_COMPARE, arguments)
     path = server.flow_path(args.uri)
-    found = await server.explorer.readers.ask(path, "compare", a=args.a, b=args.b)
+    history = spin_history(server, path)
+    a, b = (_checked_side(history, side) for side in (args.a, args.b))
+    found = await server.explorer.readers.ask(path, "compare", a=a, b=b, history=str(history.root))
     return CompareReply(
         a=found["a"],
         b=found["b"],
@@ -438,6 +446,33 @@ async def compare(server: SpinlensServer, arguments: Sequence[Any]) -> CompareRe
         metrics=[CompareMetric(**m) for m in found["metrics"]],
         truncated=found["truncated"],
     )
+
+
+async def cards(server: SpinlensServer, arguments: Sequence[Any]) -> ExplorerCardsReply:
+    args = ExplorerArtifactsArgs.parse(EXPLORER_CARDS, arguments)
+    path = server.flow_path(args.uri)
+    found = await server.explorer.readers.ask(path, "cards", pathspec=args.pathspec)
+    return ExplorerCardsReply(
+        pathspec=found["pathspec"],
+        cards=[ExplorerCard(**c) for c in found["cards"]],
+        truncated=found["truncated"],
+    )
+
+
+def spin_history(server: SpinlensServer, flow_file: str) -> History:
+    """The spin history the server records the file's spins in (as jobs.py does)."""
+    return History(server.history_dir(flow_file) or Path(flow_file).parent / HISTORY_DIR)
+
+
+def _checked_side(history: History, side: str) -> str:
+    """A task or run pathspec as it is; a spin's folder resolved, if it is a record
+    of ``history`` (the only paths from the client the server reads)."""
+    if not os.path.isabs(side):
+        return side
+    try:
+        return str(history.record_folder(side))
+    except ValueError as exc:
+        raise JsonRpcInvalidParams(f"{EXPLORER_COMPARE}: {exc}") from None
 
 
 def register(server: SpinlensServer) -> None:
@@ -449,6 +484,7 @@ def register(server: SpinlensServer) -> None:
         EXPLORER_TASKS: tasks,
         EXPLORER_ARTIFACTS: artifacts,
         EXPLORER_COMPARE: compare,
+        EXPLORER_CARDS: cards,
     }
     for name, handler in handlers.items():
         _register(server, name, handler)

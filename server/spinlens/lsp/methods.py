@@ -15,6 +15,7 @@ from .payloads import (
     EventParams,
     ExplorerArtifactsArgs,
     ExplorerArtifactsReply,
+    ExplorerCardsReply,
     ExplorerFlowsArgs,
     ExplorerFlowsReply,
     ExplorerRunsArgs,
@@ -65,6 +66,7 @@ EXPLORER_STEPS = "spinlens.server.explorer.steps"
 EXPLORER_TASKS = "spinlens.server.explorer.tasks"
 EXPLORER_ARTIFACTS = "spinlens.server.explorer.artifacts"
 EXPLORER_COMPARE = "spinlens.server.explorer.compare"
+EXPLORER_CARDS = "spinlens.server.explorer.cards"
 VALUE_PAGE = "spinlens.server.valuePage"
 FLOW_GRAPH = "spinlens.server.flowGraph"
 PREWARM = "spinlens.server.prewarm"
@@ -99,6 +101,7 @@ COMMANDS = (
     Command(EXPLORER_TASKS, ExplorerTasksArgs, ExplorerTasksReply),
     Command(EXPLORER_ARTIFACTS, ExplorerArtifactsArgs, ExplorerArtifactsReply),
     Command(EXPLORER_COMPARE, CompareArgs, CompareReply),
+    Command(EXPLORER_CARDS, ExplorerArtifactsArgs, ExplorerCardsReply),
     Command(VALUE_PAGE, ValuePageArgs, ValuePageReply),
     # flow_graph.py's dataclasses are the payload; FileGraph.to_dict gives its wire form.
     Command(FLOW_GRAPH, UriArgs, FileGraph),

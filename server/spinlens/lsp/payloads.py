@@ -9,6 +9,7 @@ wire (an argument the client may leave out, a result field sent only when set).
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -618,7 +619,8 @@ class ExplorerArtifactsReply:
 
 @dataclass(frozen=True)
 class CompareArgs:
-    """``{uri, a, b}``: two run pathspecs (``Flow/run``) or two task pathspecs."""
+    """``{uri, a, b}``: two run pathspecs (``Flow/run``), or two sides each a task
+    pathspec or a spin (the absolute path of its record folder in the history)."""
 
     uri: str
     a: str
@@ -628,9 +630,17 @@ class CompareArgs:
     def parse(command: str, arguments: Sequence[Any]) -> CompareArgs:
         data = _object(command, arguments)
         a, b = _required(command, data, "a"), _required(command, data, "b")
-        if len(a.split("/")) != len(b.split("/")) or len(a.split("/")) not in (2, 4):
-            raise invalid(f"{command}: 'a' and 'b' are two runs (Flow/run) or two tasks")
+        kinds = {_compare_side(a), _compare_side(b)}
+        if None in kinds or ("run" in kinds and kinds != {"run"}):
+            raise invalid(f"{command}: 'a' and 'b' are two runs (Flow/run), or tasks or spins")
         return CompareArgs(uri=_required(command, data, "uri"), a=a, b=b)
+
+
+def _compare_side(spec: str) -> str | None:
+    """What a compare side names: "spin" (an absolute path), "run", "task", or None."""
+    if os.path.isabs(spec):
+        return "spin"
+    return {2: "run", 4: "task"}.get(len(spec.split("/")))
 
 
 @dataclass(frozen=True)
@@ -666,6 +676,22 @@ class CompareReply:
     artifacts: list[CompareArtifact]  # changed, added, removed, then same; each A-Z
     metrics: list[CompareMetric]  # int and float artifacts that changed
     truncated: bool  # more artifacts than compared
+
+
+@dataclass(frozen=True)
+class ExplorerCard:
+    type: str
+    id: str | None
+    html: str | None  # None: larger than 8 MB (or past the task's 32 MB), or unreadable
+    size: int | None  # bytes of HTML, when known
+    note: str | None  # why html is None
+
+
+@dataclass(frozen=True)
+class ExplorerCardsReply:
+    pathspec: str
+    cards: list[ExplorerCard]  # as Metaflow's get_cards lists them, at most 20
+    truncated: bool  # the task has more cards
 
 
 @dataclass(frozen=True)
