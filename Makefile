@@ -44,13 +44,15 @@ bench: $(STAMP)
 	$(BIN)/python bench/diff_bench.py
 	$(BIN)/python bench/lsp_bench.py
 	$(BIN)/python bench/debug_bench.py
+	$(BIN)/python bench/hover_bench.py
 	$(BIN)/python bench/prewarm_bench.py
 	$(BIN)/python bench/scale_bench.py
 	$(BIN)/python bench/explorer_bench.py
 	$(BIN)/python bench/value_bench.py
 
 clean:
-	rm -rf $(VENV) examples/.metaflow examples/.spinlens node_modules dist bundled media/panel.js media/viewer.js \
+	rm -rf $(VENV) examples/.metaflow examples/.spinlens node_modules dist bundled \
+		media/panel.js media/graph.js media/viewer.js media/compare.js media/cardView.js \
 		tests/e2e/.tools tests/e2e/node_modules tests/e2e/artifacts .editor
 
 # The VS Code extension: the TypeScript client bundled into dist/, then a VSIX
