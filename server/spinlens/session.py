@@ -744,14 +744,11 @@ class SpinSession:
         request = FetchRequest(id=next(self._ids), spin_id=spin_id, name=name)
         with self._send_lock:
             send_frame(self._sock, to_frame(request))
-        while True:
-            header, payload = recv_frame(self._sock)
-            if header.get("id") != request.id:
-                continue  # a late event of an ended spin
-            reply = fetch_reply_from_frame(header)
-            if isinstance(reply, ErrorReply):
-                return self._from_history(spin_id, name, history, reply.error)
-            return pickle.loads(payload)
+        header, payload = self._reply_to(request.id)
+        reply = fetch_reply_from_frame(header)
+        if isinstance(reply, ErrorReply):
+            return self._from_history(spin_id, name, history, reply.error)
+        return pickle.loads(payload)
 
     def preview(
         self,
@@ -776,14 +773,10 @@ class SpinSession:
         )
         with self._send_lock:
             send_frame(self._sock, to_frame(request))
-        while True:
-            header, _ = recv_frame(self._sock)
-            if header.get("id") != request.id:
-                continue  # a late event of an ended spin
-            reply = preview_reply_from_frame(header)
-            if isinstance(reply, ErrorReply):
-                raise SpinError(reply.error)
-            return reply
+        reply = preview_reply_from_frame(self._reply_to(request.id)[0])
+        if isinstance(reply, ErrorReply):
+            raise SpinError(reply.error)
+        return reply
 
     def prewarm(
         self,
@@ -832,15 +825,10 @@ class SpinSession:
 
     def prewarm_reply(self, request_id: int) -> PrewarmReply:
         """``prewarm``'s second half: wait for the kernel's reply to ``request_id``."""
-        assert self._sock is not None
-        while True:
-            header, _ = recv_frame(self._sock)
-            if header.get("id") != request_id or header.get("op") == "event":
-                continue  # a late event of an ended spin
-            reply = prewarm_reply_from_frame(header)
-            if isinstance(reply, ErrorReply):
-                raise SpinError(reply.error)
-            return reply
+        reply = prewarm_reply_from_frame(self._reply_to(request_id)[0])
+        if isinstance(reply, ErrorReply):
+            raise SpinError(reply.error)
+        return reply
 
     def preempt_prewarm(self) -> None:
         """End a prewarm's loading early (any thread): any frame does that, and a
@@ -884,15 +872,20 @@ class SpinSession:
         )
         with self._send_lock:
             send_frame(self._sock, to_frame(request))
+        reply = value_page_reply_from_frame(self._reply_to(request.id)[0])
+        if isinstance(reply, ErrorReply):
+            raise SpinError(reply.error)
+        assert isinstance(reply, ValuePageReply)
+        return reply.page
+
+    def _reply_to(self, request_id: int) -> tuple[dict[str, Any], bytes]:
+        """The kernel's frame answering ``request_id`` (a fetch, preview, prewarm
+        or value page), skipping late events of an ended spin."""
+        assert self._sock is not None
         while True:
-            header, _ = recv_frame(self._sock)
-            if header.get("id") != request.id:
-                continue  # a late event of an ended spin
-            reply = value_page_reply_from_frame(header)
-            if isinstance(reply, ErrorReply):
-                raise SpinError(reply.error)
-            assert isinstance(reply, ValuePageReply)
-            return reply.page
+            header, payload = recv_frame(self._sock)
+            if header.get("id") == request_id and header.get("op") != "event":
+                return header, payload
 
     @staticmethod
     def _from_history(spin_id: str, name: str, history: History | None, error: str) -> Any:
