@@ -362,3 +362,50 @@ def test_pdb_opens_post_mortem_on_an_exception(fresh_run: Callable[..., FlowRun]
         assert terminal.proc.wait(timeout=60) == 1
     finally:
         terminal.close()
+
+
+_REPORTS_DEBUGGER_STATE = """\
+        import sys
+        api = sys.modules.get("debugpy.server.api")
+        self.debugger_state = (api is not None, api is not None and api.ensure_logging.ensured)
+"""
+
+
+def _reporting_debugger_state(file: Path) -> str:
+    """The flow's text with ``per_group`` recording, when it starts, whether its
+    process already had debugpy (and its environment report skipped)."""
+    text = file.read_text()
+    head = "    def per_group(self):\n"
+    assert head in text
+    return text.replace(head, head + _REPORTS_DEBUGGER_STATE)
+
+
+def test_spares_hold_debugpy_after_the_first_spin_and_when_prewarmed(
+    flow_runs: Callable[..., FlowRun],
+) -> None:
+    """A click on "Debug this step" waits neither for importing debugpy nor for
+    its description of the environment (every installed distribution's metadata)."""
+    run = flow_runs("foreach_flow.py")
+    source = _reporting_debugger_state(run.file)
+    env = {k: v for k, v in os.environ.items() if k != "DEBUGPY_LOG_DIR"}
+    with SpinSession(run.file, env=env) as session:
+        first = session.spin("per_group", index=1, source=source)
+        assert first.ok, first.error
+        assert first.artifacts["debugger_state"] == (False, False)  # a kernel imports it late
+        second = session.spin("per_group", index=1, source=source)
+        assert second.artifacts["debugger_state"] == (True, True)  # the spare inherited it
+    with SpinSession(run.file, env=env) as session:
+        session.prewarm("per_group", index=1)
+        prewarmed = session.spin("per_group", index=1, source=source)
+        assert prewarmed.artifacts["debugger_state"] == (True, True)
+
+
+def test_with_a_debugpy_log_folder_its_environment_is_still_reported(
+    flow_runs: Callable[..., FlowRun], tmp_path: Path
+) -> None:
+    run = flow_runs("foreach_flow.py")
+    source = _reporting_debugger_state(run.file)
+    with SpinSession(run.file, env={**os.environ, "DEBUGPY_LOG_DIR": str(tmp_path)}) as session:
+        assert session.spin("per_group", index=1, source=source).ok
+        second = session.spin("per_group", index=1, source=source)
+        assert second.artifacts["debugger_state"] == (True, False)

@@ -61,6 +61,7 @@ from ..wire.frames import (
 )
 from ..wire.ipc import ChannelClosed, recv_frame, recv_frame_with_fds, send_frame
 from .child import child_main
+from .debugger import preload as preload_debugger
 from .flow_loader import user_module_files
 from .history import DEFAULT_KEEP
 from .inputs import InputStore
@@ -174,6 +175,7 @@ class Kernel:
         self.module_snapshot: dict[str, tuple[str, float]] = {}
         self.dying: list[int] = []  # killed children not yet reaped
         self.notes_said: set[str] = set()
+        self.debugger_imported = False  # debugpy, for every spare (see _run_spin)
         # Metaflow's spin-step writes a task's metadata (and cards) into a spin
         # datastore; ours lives here, never beside the flow or the original run.
         self.scratch = _scratch_folder()
@@ -314,7 +316,9 @@ class Kernel:
                     self._hold(target, resolved)
                     self._take_spare(None)
                     self._reap_dying()
-                    self.spare = (target, self._fork(resolved))
+                    # The spare imports debugpy itself if the kernel has not
+                    # yet: the kernel stays free for the next frame.
+                    self.spare = (target, self._fork(resolved, debugger=not self.debugger_imported))
         except SpinError as exc:
             reply: PrewarmReply | ErrorReply = ErrorReply(id=request.id, error=str(exc))
         except Exception as exc:  # a Metaflow or datastore error: report, keep serving
@@ -410,9 +414,12 @@ class Kernel:
         self._watch(child, prepare_s)
         self._reap_dying()
         self._prime(request.source)
-        # One debug spin is often followed by another: that spare imports the
-        # debugger while it waits (the kernel and other spares stay without it).
-        self.spare = (target, self._fork(resolved, debugger=child.debug))
+        if not self.debugger_imported:
+            # Once, while the user reads this spin's results: every later spare
+            # has debugpy, so a click on "Debug this step" only listens.
+            preload_debugger()
+            self.debugger_imported = True
+        self.spare = (target, self._fork(resolved))
 
     def _prime(self, source: str | None) -> None:
         """Read the steps of the text just spun ahead, for the spare to inherit:
