@@ -55,6 +55,7 @@ export interface Timings {
   step_s?: number;
   outputs_s?: number;
   paused_s?: number;
+  ahead_s?: number;
   total_s?: number;
   [name: string]: number | undefined;
 }

@@ -409,3 +409,27 @@ def test_with_a_debugpy_log_folder_its_environment_is_still_reported(
         assert session.spin("per_group", index=1, source=source).ok
         second = session.spin("per_group", index=1, source=source)
         assert second.artifacts["debugger_state"] == (True, False)
+
+
+def test_a_breakpoint_hits_its_line_in_code_swapped_in_ahead(
+    flow_runs: Callable[..., FlowRun],
+) -> None:
+    """The spare that built the last spin's flow takes a debug spin of an edit
+    that moved the step's lines: the debugger stops on the line as edited."""
+    run = flow_runs("foreach_flow.py")
+    text = run.file.read_text()
+    target = "        self.mean = float(part.x.mean())"
+    shifted = text.replace(target, "        spread = 1\n        spread += 1\n" + target)
+    line = shifted.splitlines().index(target) + 1
+    with SpinSession(run.file) as session:
+        assert session.spin("per_group", index=1, source=text).ok
+        spin = DebugSpin(session, "per_group", index=1, source=shifted)
+        spin.attach({run.file: [line]})
+        stopped = spin.dap.event("stopped")
+        frame = spin.top_frame(stopped)
+        assert frame["line"] == line
+        assert spin.evaluate(frame, "spread") == "2"
+        spin.dap.request("continue", {"threadId": stopped["body"]["threadId"]})
+        result = spin.result()
+        assert result.ok, result.error
+        assert "ahead_s" in result.timings  # it was the spare built ahead

@@ -40,6 +40,7 @@ from .fingerprint import trust_kernel_pages
 from .flow_loader import drop_changed_user_modules
 from .inputs import InputStore
 from .resolve import Resolved
+from .speculation import Speculation
 from .step_runner import StepFailed, StepRun, open_terminal
 from .value_pages import ValuePages, page_request
 
@@ -54,13 +55,18 @@ def child_main(
     out_w: int,
     err_w: int,
     debugger: bool = False,
+    speculation: SpinSpec | None = None,
 ) -> None:
     """The forked child, from the fork to its exit. ``module_snapshot`` is the
     kernel's view of the user's modules (to drop those changed since);
-    ``debugger``: import debugpy while waiting (a spare after a debug spin)."""
+    ``debugger``: import debugpy while waiting (a prewarmed spare);
+    ``speculation``: build this spin's flow ahead (``speculation.py``)."""
     _become_child(out_w, err_w)
     if debugger:
         preload_debugger()
+    if speculation is not None:
+        _run_speculatively(speculation, store, module_snapshot, resolved, sock)
+        return
     try:
         header, _, terminal = recv_frame_with_fds(sock)  # a spare waits here for its spin
     except ChannelClosed:
@@ -72,19 +78,46 @@ def child_main(
             f"[spinlens] reloading changed modules: {', '.join(sorted(changed))}", file=sys.stderr
         )
 
+    emit, emit_many = _emitters(sock)
+    run = StepRun(
+        spec, resolved, store, emit, terminal=open_terminal(terminal), emit_many=emit_many
+    )
+    if not _run_once(run, emit):
+        return
+    if spec.debug_port is not None:
+        return  # exiting ends the debug session (see Kernel._watch)
+    _serve_outputs(sock, run.outputs)
+
+
+def _emitters(
+    sock: socket.socket,
+) -> tuple[Callable[[events.Event], None], Callable[[list[events.Event]], None]]:
     def emit(event: events.Event) -> None:
         send_frame(sock, event_frame(event))
 
     def emit_many(batch: list[events.Event]) -> None:
         send_frame(sock, events_frame(batch))
 
-    run = StepRun(
-        spec, resolved, store, emit, terminal=open_terminal(terminal), emit_many=emit_many
-    )
-    if not _run_once(run, spec, emit):
+    return emit, emit_many
+
+
+def _run_speculatively(
+    spec: SpinSpec,
+    store: InputStore,
+    module_snapshot: dict[str, tuple[str, float]],
+    resolved: Resolved,
+    sock: socket.socket,
+) -> None:
+    """A speculative spare: build ``spec``'s flow now, then take the next spin
+    if it fits (and serve it like any child) or decline it."""
+    emit, emit_many = _emitters(sock)
+    ahead = Speculation(sock, module_snapshot, emit)
+    run = StepRun(spec, resolved, store, ahead.emitter, emit_many=emit_many)
+    ahead.attach(run)
+    if not _run_once(run, emit, ahead=ahead):
         return
-    if spec.debug_port is not None:
-        return  # exiting ends the debug session (see Kernel._watch)
+    if run.spec.debug_port is not None:
+        return
     _serve_outputs(sock, run.outputs)
 
 
@@ -112,21 +145,26 @@ def _die_with_parent() -> None:
         pass  # not Linux: the parked child still exits on EOF
 
 
-def _run_once(run: StepRun, spec: SpinSpec, emit: Callable[[events.Event], None]) -> bool:
-    """Run the step and send its terminal event; True if it finished."""
+def _run_once(
+    run: StepRun, emit: Callable[[events.Event], None], ahead: Speculation | None = None
+) -> bool:
+    """Run the step and send its terminal event; True if it finished. A
+    speculative spare whose set-up failed before it had a spin declines it."""
     try:
         finished = run.run()
     except StepFailed as failed:
+        if ahead is not None and not ahead.taken:
+            ahead.decline_when_asked(f"building the flow ahead failed: {failed.failure.error}")
         sys.stdout.flush()
         sys.stderr.flush()
         run.record_failure(failed.failure)  # may print (a full disk): before the pipes close
         _end_output()
         emit(failed.failure)
-        _clear_spin_datastore(spec)
+        _clear_spin_datastore(run.spec)
         return False
     _end_output()
     emit(finished)
-    _clear_spin_datastore(spec)
+    _clear_spin_datastore(run.spec)
     return True
 
 

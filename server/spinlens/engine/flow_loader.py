@@ -36,17 +36,31 @@ def _cli_held_back() -> Iterator[None]:
 
 
 def load_flow_module(path: str, source: str | None = None) -> types.ModuleType:
-    """Execute the flow file (or unsaved editor text for it) as ``__main__``.
+    """Execute the flow file (or unsaved editor text for it) as ``__main__``."""
+    text = Path(path).read_text(encoding="utf-8") if source is None else source
+    return run_flow_code(path, compile_flow(path, text))
+
+
+def compile_flow(path: str, text: str) -> types.CodeType:
+    """The flow text's code, the text shown for ``path`` from now on."""
+    show_flow_text(path, text)
+    return compile(text, path, "exec")
+
+
+def show_flow_text(path: str, text: str) -> None:
+    """Tracebacks, debuggers and Metaflow's graph (``inspect.getsource``) see this
+    text for ``path``, not whatever is on disk."""
+    # mtime None keeps linecache from re-reading the file.
+    linecache.cache[path] = (len(text), None, text.splitlines(True), path)
+
+
+def run_flow_code(path: str, code: types.CodeType) -> types.ModuleType:
+    """Execute the flow's code as ``__main__``.
 
     As under ``python flow.py run``, classes defined in the flow file belong to
     ``__main__``: artifacts the run pickled as ``__main__.X`` load back, and new
     values pickle the same way.
     """
-    text = Path(path).read_text(encoding="utf-8") if source is None else source
-    # Tracebacks and Metaflow's graph (inspect.getsource) must see this text,
-    # not whatever is on disk; mtime None keeps linecache from re-reading it.
-    linecache.cache[path] = (len(text), None, text.splitlines(True), path)
-    code = compile(text, path, "exec")
     module = types.ModuleType("__main__")
     module.__file__ = path
     module.__builtins__ = builtins  # type: ignore[attr-defined]
@@ -130,6 +144,15 @@ def drop_changed_user_modules(snapshot: dict[str, tuple[str, float]]) -> list[st
     names imported from a changed one. Modules first imported after the
     snapshot are not in a forked child's sys.modules, so they load fresh anyway.
     """
+    changed = changed_user_modules(snapshot)
+    if changed:
+        for name in snapshot:
+            sys.modules.pop(name, None)
+    return changed
+
+
+def changed_user_modules(snapshot: dict[str, tuple[str, float]]) -> list[str]:
+    """The snapshot's modules whose file changed (or went) since."""
     changed = []
     for name, (path, mtime) in snapshot.items():
         try:
@@ -138,7 +161,4 @@ def drop_changed_user_modules(snapshot: dict[str, tuple[str, float]]) -> list[st
             current = -1.0
         if current != mtime:
             changed.append(name)
-    if changed:
-        for name in snapshot:
-            sys.modules.pop(name, None)
     return changed

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import dataclasses
 import gc
 import importlib
 import io
@@ -51,11 +52,13 @@ from ..wire.frames import (
     Ready,
     RunRequest,
     ShutdownRequest,
+    SpareAnswer,
     SpinRequest,
     SpinSpec,
     ValuePageReply,
     ValuePageRequest,
     event_frame,
+    from_frame,
     request_from_frame,
     to_frame,
 )
@@ -77,6 +80,10 @@ _READ_CHUNK = 1 << 16
 
 # A request and the file descriptors that came with it (a terminal, for pdb).
 Received = tuple[KernelRequest, list[int]]
+
+# How long a spin waits for the speculative spare to finish building the flow
+# (it has had the time between spins) before the plain spare runs it instead.
+_HAND_OVER_TIMEOUT_S = 5.0
 
 
 _SCRATCH_PREFIX = "spinlens-kernel-"
@@ -171,6 +178,9 @@ class Kernel:
         # Forked ahead, idle, for the next spin of the loaded target: a fork of a
         # kernel holding large inputs costs ~15 ms, better paid between spins.
         self.spare: tuple[Target, Child] | None = None
+        # Beside it, for the same target, a spare that has built the last spin's
+        # flow ahead (``speculation.py``): it takes the next spin if that fits.
+        self.ahead: Child | None = None
         self.pending: deque[Received] = deque()
         self.module_snapshot: dict[str, tuple[str, float]] = {}
         self.dying: list[int] = []  # killed children not yet reaped
@@ -377,24 +387,29 @@ class Kernel:
             emit(events.Progress(spin_id=spec.spin_id, message=message))
 
         prepare_started = time.perf_counter()
+        ahead = self.ahead if self.spare is not None and self.spare[0] == target else None
+        self.ahead = None
         child = self._take_spare(target)
         try:
             resolved, warm = self._prepare(target, progress)
         except SpinError as exc:
             self._end(child)
+            self._end(ahead)
             emit(events.Failed(spin_id=spec.spin_id, kind="setup", error=str(exc), code=exc.code))
             return
         except Exception as exc:  # a Metaflow or datastore error: report, keep serving
             self._end(child)
+            self._end(ahead)
             emit(
                 events.Failed(
                     spin_id=spec.spin_id, kind="setup", error=f"{type(exc).__name__}: {exc}"
                 )
             )
             return
-        if child is not None and not warm:  # the spare holds the inputs of an older run
+        if not warm:  # the spares hold the inputs of an older run
             self._end(child)
-            child = None
+            self._end(ahead)
+            child = ahead = None
         prepare_s = time.perf_counter() - prepare_started
         emit(
             events.Started(
@@ -406,32 +421,57 @@ class Kernel:
                 warm=warm,
             )
         )
-        if child is None:
-            child = self._fork(resolved)
+        if ahead is not None and self._hand_over(ahead, spec, terminal):
+            self._end(child)
+            child = ahead
+        else:
+            self._end(ahead)
+            if child is None:
+                child = self._fork(resolved)
+            send_frame(child.sock, to_frame(RunRequest(spec=spec)), fds=terminal)
         child.spin_id = spec.spin_id
         child.debug = spec.debug_port is not None
-        send_frame(child.sock, to_frame(RunRequest(spec=spec)), fds=terminal)
         self._watch(child, prepare_s)
         self._reap_dying()
-        self._prime(request.source)
+        text = self._prime(request.source)
         if not self.debugger_imported:
             # Once, while the user reads this spin's results: every later spare
             # has debugpy, so a click on "Debug this step" only listens.
             preload_debugger()
             self.debugger_imported = True
+        if text is not None:
+            self.ahead = self._fork(resolved, speculation=dataclasses.replace(spec, source=text))
         self.spare = (target, self._fork(resolved))
 
-    def _prime(self, source: str | None) -> None:
-        """Read the steps of the text just spun ahead, for the spare to inherit:
-        the next text is mostly the same (see ``step_sources``)."""
+    def _hand_over(self, ahead: Child, spec: SpinSpec, terminal: list[int]) -> bool:
+        """Offer the spin to the spare that built the last spin's flow; whether it
+        took it (it declines, and exits, when the spin does not fit)."""
+        try:
+            send_frame(ahead.sock, to_frame(RunRequest(spec=spec)), fds=terminal)
+            # It answers once it has built the flow: at once, unless this spin
+            # followed the last one more closely than that takes.
+            if not select.select([ahead.sock], [], [], _HAND_OVER_TIMEOUT_S)[0]:
+                return False
+            header, _ = recv_frame(ahead.sock)
+            return from_frame(header, SpareAnswer).taken
+        except (ChannelClosed, OSError, BadFrame):
+            return False
+
+    def _prime(self, source: str | None) -> str | None:
+        """Read the steps of the text just spun ahead, for the spares to inherit:
+        the next text is mostly the same (see ``step_sources``); that text."""
         try:
             text = source if source is not None else Path(self.flow_file).read_text("utf-8")
         except (OSError, UnicodeDecodeError):
-            return
+            return None
         prime_step_sources(self.flow_file, text)
+        return text
 
     def _take_spare(self, target: Target | None) -> Child | None:
         """The idle child forked for this target, if it is still good; else end it."""
+        if self.spare is None or self.spare[0] != target:
+            self._end(self.ahead)
+            self.ahead = None
         if self.spare is None:
             return None
         spare_target, child = self.spare
@@ -447,9 +487,12 @@ class Kernel:
             child.close()
             self.dying.append(child.pid)
 
-    def _fork(self, resolved: Resolved, debugger: bool = False) -> Child:
+    def _fork(
+        self, resolved: Resolved, debugger: bool = False, speculation: SpinSpec | None = None
+    ) -> Child:
         """A child bound to these inputs, waiting for its spin (with debugpy
-        imported while it waits, if ``debugger``)."""
+        imported while it waits, if ``debugger``; having built ``speculation``'s
+        flow ahead, if given)."""
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         parent_sock, child_sock = socket.socketpair()
@@ -464,12 +507,20 @@ class Kernel:
             try:
                 self.sock.close()
                 parent_sock.close()
-                if self.parked is not None:  # another child's channels are not ours
-                    self.parked.close()
+                for other in (self.parked, self.ahead, self.spare[1] if self.spare else None):
+                    if other is not None:  # another child's channels are not ours
+                        other.close()
                 for fd in (out_r, err_r):
                     os.close(fd)
                 child_main(
-                    self.store, self.module_snapshot, resolved, child_sock, out_w, err_w, debugger
+                    self.store,
+                    self.module_snapshot,
+                    resolved,
+                    child_sock,
+                    out_w,
+                    err_w,
+                    debugger,
+                    speculation,
                 )
             except BaseException:  # noqa: B036 - a Spinlens fault: say so in the spin's output
                 traceback.print_exc()

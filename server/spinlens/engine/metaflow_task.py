@@ -43,6 +43,9 @@ class StepHooks:
     """What Spinlens puts around Metaflow's task; filled in as the task runs."""
 
     parents: list[ArtifactTable]
+    # Metaflow's CLI has built the flow and its task runner now wants the inputs
+    # (or, with none to bind, runs the step): called in both places, acts once.
+    before_inputs: Callable[[], None] = lambda: None
     flow_built: Callable[[Any], None] = lambda flow: None  # the CLI built it; inputs next
     # (step, task id) to enter in the spin metadata, as Metaflow's runtime does before
     # it starts a task: a card's process looks the task up there.
@@ -70,6 +73,7 @@ class SpinTask(MetaflowTask):
     hooks: StepHooks
 
     def _init_data(self, run_id: str, join_type: str | None, input_paths: list[str]) -> Any:
+        self.hooks.before_inputs()
         if self.hooks.register is not None:
             step, task_id = self.hooks.register
             # The local provider enters integer task ids only through the runtime's
@@ -96,6 +100,7 @@ class SpinTask(MetaflowTask):
 
     def _exec_step_function(self, step_function: Any, orig_step_func: Any, input_obj: Any = None):
         hooks = self.hooks
+        hooks.before_inputs()  # again, for a task with no inputs to bind: the hook acts once
         hooks.before_step()
         hooks.step_started = time.perf_counter()
         paused_before = hooks.paused_s()

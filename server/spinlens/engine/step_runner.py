@@ -15,11 +15,13 @@ import dataclasses
 import hashlib
 import os
 import pdb
+import secrets
 import sys
 import sysconfig
 import threading
 import time
 import traceback
+import types
 from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
@@ -33,7 +35,7 @@ from ..errors import SpinError
 from ..wire import events
 from ..wire.frames import SpinSpec
 from .debugger import Debugger, inputs_listed
-from .flow_loader import flow_class, load_flow_module
+from .flow_loader import compile_flow, flow_class, run_flow_code
 from .history import ArtifactRecord, History, SpinRecord, SpinWriter
 from .inputs import ArtifactTable, InputStore
 from .limits import memory_errors, memory_failure, memory_limit
@@ -237,7 +239,6 @@ class StepRun:
         terminal: Terminal | None = None,
         emit_many: Callable[[list[events.Event]], None] | None = None,
     ) -> None:
-        self.spec = spec
         # One frame at a time on the socket: a debug spin also emits from the
         # thread the debugger stops.
         lock = threading.Lock()
@@ -253,24 +254,47 @@ class StepRun:
 
         self.emit = emit_locked
         self.emit_many = emit_many_locked if emit_many is not None else None
-        self.terminal = terminal
         self.resolved = resolved
         self.store = store
-        self.debugger = Debugger(spec.spin_id, self.emit) if spec.debug_port is not None else None
+        # Metaflow's run id for the spin's task: chosen here, not from the spin id,
+        # so that a speculative spare can build the task before its spin exists.
+        self.run_id = f"spin-{secrets.token_hex(6)}"
+        # Called when Metaflow's task runner binds the inputs (see ``adopt``).
+        self.before_inputs: Callable[[], None] = lambda: None
+        self.speculating = False  # a speculative spare's run (``speculation.py``)
+        self.adopt(spec, terminal)
         self.timings: dict[str, float] = {}
         self.outputs: dict[str, Callable[[], Any]] = {}  # name -> value getter
-        self.history = History(spec.history_dir, spec.history_keep) if spec.history_dir else None
+        self.flow_text = ""
+        self.flow_code: types.CodeType | None = None
+        self.module: types.ModuleType | None = None
+        self._flow_cls: type | None = None
         self.step_source_hash: str | None = None
         self.next_steps: tuple[str, ...] = ()
-        self._load_started = time.perf_counter()
+        self.started = time.perf_counter()
         self.decorators: StepDecorators | None = None
         self.writer: SpinWriter | None = None
         self.parents: list[ArtifactTable] = []
         self.records: list[ArtifactRecord] = []
 
+    def adopt(self, spec: SpinSpec, terminal: Terminal | None = None) -> None:
+        """Run this spin: the spin id and what may differ between spins of one
+        built flow (the debugger, the memory limit, the history, the terminal).
+        A speculative spare adopts its spin once Metaflow has built the flow."""
+        self.spec = spec
+        self.terminal = terminal
+        self.debugger = Debugger(spec.spin_id, self.emit) if spec.debug_port is not None else None
+        self.history = History(spec.history_dir, spec.history_keep) if spec.history_dir else None
+        self._load_started = time.perf_counter()  # what this spin waits for starts now
+
+    def swapped_in(self, text: str, code: types.CodeType) -> None:
+        """The flow file's functions now run ``text`` (``code_swap``)."""
+        self.flow_text, self.flow_code = text, code
+        self.step_source_hash = _source_hash(getattr(self._flow_cls, self.spec.step, None))
+
     def run(self) -> events.Finished:
         """The step's phases in order; a failure in any is a ``StepFailed``."""
-        self._load_started = time.perf_counter()
+        self._load_started = self.started = time.perf_counter()
         cls = self._setup(self._load)
         command = self._setup(lambda: self._bind(cls))
         flow, hooks = self._run_step(cls, command)
@@ -293,8 +317,12 @@ class StepRun:
 
     def _load(self) -> type:
         """Load: the flow file's current text, executed as ``__main__``; its flow class."""
-        module = load_flow_module(self.spec.flow_file, self.spec.source)
-        cls = flow_class(module, self.spec.flow_class)
+        path = self.spec.flow_file
+        text = self.spec.source
+        self.flow_text = Path(path).read_text(encoding="utf-8") if text is None else text
+        self.flow_code = compile_flow(path, self.flow_text)
+        self.module = run_flow_code(path, self.flow_code)
+        cls = self._flow_cls = flow_class(self.module, self.spec.flow_class)
         self.step_source_hash = _source_hash(getattr(cls, self.spec.step, None))
         return cls
 
@@ -307,7 +335,12 @@ class StepRun:
         ]
         _apply_overrides(self.spec, parents)
         self.parents = parents
-        return self._command(cls, parents)
+        command = self._command(cls, parents)
+        if command.persist and self.speculating:
+            # Its task would write into the spin datastore while the spin before
+            # it may still be clearing it.
+            raise SpinError("a @card step is not built ahead")
+        return command
 
     def _run_step(self, cls: type, command: TaskCommand) -> tuple[Any, StepHooks]:
         """Run: Metaflow's task runner with Spinlens's hooks; the flow object the
@@ -317,6 +350,7 @@ class StepRun:
             parents,
             register=(command.step, command.task_id) if command.persist else None,
             cards_from=spec.scratch_dir if command.persist else None,
+            before_inputs=lambda: self.before_inputs(),
             flow_built=self._flow_built,
             before_step=self._before_step,
             around_step=self._around_step,
@@ -468,7 +502,7 @@ class StepRun:
         source_task = resolved.source_task or resolved.parents[0]
         return TaskCommand(
             step=spec.step,
-            run_id=f"spin-{spec.spin_id}",
+            run_id=self.run_id,
             task_id=resolved.source.task_id or "0",
             input_paths=[p.pathspec.split("/", 1)[1] for p in resolved.parents],
             split_index=resolved.source.index,

@@ -172,6 +172,16 @@ class RunRequest:
 
 
 @dataclass(frozen=True)
+class SpareAnswer:
+    """Speculative spare → kernel, on a ``run``: whether the flow it built ahead
+    fits this spin (``taken``: its events follow) or not (``reason``; it exits)."""
+
+    OP: ClassVar[str] = "spare"
+    taken: bool
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class Ready:
     """Kernel → session, once at start."""
 
@@ -239,6 +249,7 @@ PreviewAnswer = PreviewReply | ErrorReply
 Frame = (
     KernelRequest
     | RunRequest
+    | SpareAnswer
     | Ready
     | ValueReply
     | PreviewReply
@@ -304,6 +315,7 @@ _OPS = {
     *_PREVIEW_REPLIES,
     *_VALUE_PAGE_REPLIES,
     RunRequest.OP,
+    SpareAnswer.OP,
     Ready.OP,
     "event",
     "events",
