@@ -310,9 +310,17 @@ def step_table(case: StepCase) -> list[str]:
     other = statistics.median(s.wall - sum(s.timings.get(p, 0.0) for p in parts) for s in warm)
     step_extra = statistics.median(s.timings.get("step_s", 0.0) - s.compute for s in warm)
     closes = [s.close for s in case.samples["Spinlens cold"] if s.close is not None]
+    ahead = [s.timings["ahead_s"] for s in warm if "ahead_s" in s.timings]
+    built_ahead = (
+        f"{len(ahead)} of {len(warm)} warm spins were taken by the spare that had built "
+        f"the flow ahead (median {ms(statistics.median(ahead))} of set-up done before the "
+        "spin was asked for; not in the wall). "
+        if ahead
+        else f"None of the {len(warm)} warm spins was taken by a spare that built the flow ahead. "
+    )
     lines += [
         "",
-        f"Warm spin breakdown (medians): prepare {ms(breakdown['prepare_s'])}, "
+        built_ahead + f"Warm spin breakdown (medians): prepare {ms(breakdown['prepare_s'])}, "
         f"load flow file {ms(breakdown['load_s'])}, step function {ms(breakdown['step_s'])} "
         f"(of which outside the step's own compute timer {ms(step_extra)}), "
         f"outputs {ms(breakdown['outputs_s'])}, IPC/fork/rest {ms(other)}. "

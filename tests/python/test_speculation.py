@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flowruns import FlowRun
+from procs import children
 from spinlens import SpinSession
+from spinlens.engine.history import History
 from spinlens.session import SpinResult
 
 PRINTS = 'print("module loaded")\n'
@@ -40,6 +42,9 @@ def test_edits_inside_a_step_are_taken_ahead_and_run_the_new_code(
             assert result.stdout.count("module loaded") == 1
             assert result.stdout.index("module loaded") < result.stdout.index("scaled")
             assert result.timings["load_s"] < result.timings["ahead_s"] + 1.0
+        # Each record names the step's source as it ran (read after the swap).
+        records = History(run.folder / ".spinlens").spins("LinearFlow", "middle")[:3]
+        assert len({r.step_source_hash for r in records}) == 3
 
 
 def test_a_failure_after_lines_were_added_above_points_at_the_new_line(
@@ -99,3 +104,7 @@ def test_a_spin_of_another_step_does_not_use_the_spare(flow_runs: Callable[..., 
         assert session.spin("middle").ok
         other = session.spin("end")
         assert not _ahead(other) and other.artifacts["total"] == sum(n * 2 for n in range(5))
+        # The spares built for `middle` are gone: the kernel keeps the parked
+        # child of `end` and that step's two spares, no more.
+        assert session.kernel_pid is not None
+        assert len(children(session.kernel_pid)) <= 3

@@ -161,10 +161,12 @@ def _run_once(
         _end_output()
         emit(failed.failure)
         _clear_spin_datastore(run.spec)
+        run.prune_history()
         return False
     _end_output()
     emit(finished)
     _clear_spin_datastore(run.spec)
+    run.prune_history()
     return True
 
 

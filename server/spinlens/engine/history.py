@@ -113,12 +113,15 @@ class SpinWriter:
     def store(self, name: str, value: Any) -> StoredValue:
         return write_value(self.folder, name, value)
 
-    def commit(self, record: SpinRecord) -> Path:
+    def commit(self, record: SpinRecord, prune: bool = True) -> Path:
+        """Make the record whole; ``prune``: then keep only the newest spins (a
+        spin child prunes after its terminal event instead, off the spin's time)."""
         manifest = self.folder / "manifest.json"
         # No indent: json's C encoder only serves compact output (5x faster here).
         manifest.write_text(json.dumps(record.to_dict(), default=str))
         os.rename(self.folder, self.final)  # atomic: the record appears whole or not at all
-        self.history.prune(record.flow, record.step)
+        if prune:
+            self.history.prune(record.flow, record.step)
         return self.final
 
     def abandon(self) -> None:
@@ -168,7 +171,11 @@ class History:
 
     def spins_with_folders(self, flow: str, step: str) -> Iterator[tuple[SpinRecord, Path]]:
         for folder in self._folders(flow, step):
-            yield self._read(folder), folder
+            try:
+                record = self._read(folder)
+            except FileNotFoundError:
+                continue  # pruned meanwhile by another process (a parked spin child)
+            yield record, folder
 
     def find(self, spin_id: str) -> tuple[SpinRecord, Path]:
         for folder in self.root.glob(f"*/*/{spin_id}*"):
@@ -209,7 +216,14 @@ class History:
     def prune(self, flow: str, step: str) -> None:
         """Keep the newest ``keep`` spins; clear temporary folders of dead spins."""
         for old in self._folders(flow, step)[self.keep :]:
-            shutil.rmtree(old, ignore_errors=True)
+            # Renamed first: a prune killed midway (a parked child ended) leaves a
+            # temporary folder of a dead process, which a later prune clears.
+            doomed = old.with_name(f"{_TEMP_PREFIX}{old.name}-{os.getpid()}")
+            try:
+                os.rename(old, doomed)
+            except OSError:
+                continue  # another process pruned it first
+            shutil.rmtree(doomed, ignore_errors=True)
         for temp in self.step_dir(flow, step).glob(f"{_TEMP_PREFIX}*"):
             pid = temp.name.rsplit("-", 1)[-1]
             if pid.isdigit() and not _alive(int(pid)):
@@ -227,8 +241,11 @@ def _created(folder: Path) -> float:
     """When a spin was made, from its manifest's first bytes (``created`` is the
     second key) rather than the whole manifest: every commit orders its step's
     spins to prune them."""
-    with open(folder / "manifest.json", "rb") as handle:
-        found = _CREATED.search(handle.read(512))
+    try:
+        with open(folder / "manifest.json", "rb") as handle:
+            found = _CREATED.search(handle.read(512))
+    except FileNotFoundError:
+        return 0.0  # pruned meanwhile: the oldest
     if found:
         return float(found.group(1))
     return History._read(folder).created  # a manifest written otherwise

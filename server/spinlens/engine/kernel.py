@@ -387,8 +387,10 @@ class Kernel:
             emit(events.Progress(spin_id=spec.spin_id, message=message))
 
         prepare_started = time.perf_counter()
-        ahead = self.ahead if self.spare is not None and self.spare[0] == target else None
-        self.ahead = None
+        ahead, self.ahead = self.ahead, None
+        if self.spare is None or self.spare[0] != target:  # built for another step
+            self._end(ahead)
+            ahead = None
         child = self._take_spare(target)
         try:
             resolved, warm = self._prepare(target, progress)

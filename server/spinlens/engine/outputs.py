@@ -4,13 +4,15 @@ Runs in the spin child with every value still in memory. Each output is
 compared with the step's inputs, with the same step's output in the source run
 and with the previous spin of the same task; fingerprints decide "unchanged"
 without looking at the values, and only a changed comparison pays for a diff.
-Events go out one by one, untouched pass-throughs first, then the rest from
-small to large, so a UI fills in progressively.
+Events go out untouched pass-throughs first, then the rest from small to
+large, so a UI fills in progressively: those ready within ``BATCH_S`` of each
+other travel in one frame (a frame per event costs a spin ~0.1 ms each).
 """
 
 from __future__ import annotations
 
 import reprlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,9 @@ from .history import ArtifactRecord, ArtifactReference, SpinRecord, SpinWriter
 from .inputs import ArtifactTable, InputStore
 from .resolve import Resolved
 from .storage import read_value
+
+BATCH_S = 0.02
+LARGE = 1 << 20  # bytes: an output this big may be slow to compare
 
 _repr = reprlib.Repr()
 _repr.maxstring = 80
@@ -124,17 +129,18 @@ class OutputReporter:
             )
         )
         internal: list[events.Event] = []
+        batch = _Batch(self.emit, self.emit_many)
         for output in outputs:
+            if output.touched and output.fingerprint and output.fingerprint.size > LARGE:
+                batch.flush()  # its diff may take a while: what is ready goes first
             described = self._describe(output, table, parents, partial)
             if described.internal:
-                internal.append(described)
+                internal.append(described)  # Metaflow's own, hidden by default: last
             else:
-                self.emit(described)
-        if internal and self.emit_many is not None:
-            self.emit_many(internal)  # a dozen of Metaflow's own, hidden by default: one frame
-        else:
-            for event in internal:
-                self.emit(event)
+                batch.add(described)
+        for event in internal:
+            batch.add(event)
+        batch.flush()
         return getters
 
     def _describe(
@@ -252,6 +258,34 @@ class OutputReporter:
                 "error": f"{type(exc).__name__}: {exc}",
             }
         return diff_values(old, new).to_dict()
+
+
+class _Batch:
+    """Events gathered for up to ``BATCH_S``, then sent in one frame."""
+
+    def __init__(
+        self,
+        emit: Callable[[events.Event], None],
+        emit_many: Callable[[list[events.Event]], None] | None,
+    ) -> None:
+        self.emit, self.emit_many = emit, emit_many
+        self.pending: list[events.Event] = []
+        self.since = 0.0
+
+    def add(self, event: events.Event) -> None:
+        if not self.pending:
+            self.since = time.perf_counter()
+        self.pending.append(event)
+        if time.perf_counter() - self.since >= BATCH_S:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.emit_many is not None and len(self.pending) > 1:
+            self.emit_many(self.pending)
+        else:
+            for event in self.pending:
+                self.emit(event)
+        self.pending = []
 
 
 def _constant(name: str, value: Any) -> Callable[[], Any]:

@@ -113,14 +113,16 @@ class Speculation:
         it and return, or decline it and exit."""
         if self.taken:
             return
+        self.run.read_previous_ahead()
         ahead_s = time.perf_counter() - self.run.started
         # What building the flow allocated is collected now, and the rest kept out
         # of the collector's way, so the spin pays for neither (as in a fresh fork).
         gc.collect()
         gc.freeze()
         request = self._wait_for_spin()
+        received = time.perf_counter()
         try:
-            self._fit(request)
+            self._fit(request, received)
         except NotSwappable as why:
             self.decline(str(why))
         self.taken = True
@@ -149,7 +151,7 @@ class Speculation:
         self.terminal = terminal
         return request
 
-    def _fit(self, request: RunRequest) -> None:
+    def _fit(self, request: RunRequest, received: float) -> None:
         """Make the built flow run the requested spin, or say why it cannot."""
         spec, old = request.spec, self.speculated
         if _options(spec) != _options(old):
@@ -168,7 +170,7 @@ class Speculation:
             apply_swaps(run.module, function_swaps(run.flow_code, code), run.flow_text, text)
             show_flow_text(path, text)  # tracebacks and the debugger read the new lines
             run.swapped_in(text, code)
-        run.adopt(spec, open_terminal(self.terminal))
+        run.adopt(spec, open_terminal(self.terminal), since=received)
 
 
 def _options(spec: SpinSpec) -> tuple[object, ...]:

@@ -269,6 +269,7 @@ class StepRun:
         self.flow_code: types.CodeType | None = None
         self.module: types.ModuleType | None = None
         self._flow_cls: type | None = None
+        self._previous_read: tuple[str | None, tuple[SpinRecord | None, Path | None]] | None = None
         self.step_source_hash: str | None = None
         self.next_steps: tuple[str, ...] = ()
         self.started = time.perf_counter()
@@ -277,15 +278,18 @@ class StepRun:
         self.parents: list[ArtifactTable] = []
         self.records: list[ArtifactRecord] = []
 
-    def adopt(self, spec: SpinSpec, terminal: Terminal | None = None) -> None:
+    def adopt(
+        self, spec: SpinSpec, terminal: Terminal | None = None, since: float | None = None
+    ) -> None:
         """Run this spin: the spin id and what may differ between spins of one
         built flow (the debugger, the memory limit, the history, the terminal).
-        A speculative spare adopts its spin once Metaflow has built the flow."""
+        A speculative spare adopts its spin once Metaflow has built the flow;
+        ``since``: when the spin reached it (the start of what it waits for)."""
         self.spec = spec
         self.terminal = terminal
         self.debugger = Debugger(spec.spin_id, self.emit) if spec.debug_port is not None else None
         self.history = History(spec.history_dir, spec.history_keep) if spec.history_dir else None
-        self._load_started = time.perf_counter()  # what this spin waits for starts now
+        self._load_started = time.perf_counter() if since is None else since
 
     def swapped_in(self, text: str, code: types.CodeType) -> None:
         """The flow file's functions now run ``text`` (``code_swap``)."""
@@ -665,8 +669,15 @@ class StepRun:
         """breakpoint() in the step: pdb on the session's terminal, not on the log pipe."""
         self._pdb().set_trace(sys._getframe(1))
 
+    def read_previous_ahead(self) -> None:
+        """Read the third baseline now (a speculative spare, before its spin):
+        this kernel's spins of the task are all committed by then."""
+        self._previous_read = (self.spec.history_dir, self._previous_spin())
+
     def _previous_spin(self) -> tuple[SpinRecord | None, Path | None]:
         """The latest successful spin of the same source task, the third baseline."""
+        if self._previous_read is not None and self._previous_read[0] == self.spec.history_dir:
+            return self._previous_read[1]
         if self.history is None:
             return None, None
         source = self.resolved.source
@@ -699,11 +710,17 @@ class StepRun:
             cards=[{"type": c.type, "id": c.id, "file": Path(c.path).name} for c in cards or []],
         )
         try:
-            return self.writer.commit(record)
+            return self.writer.commit(record, prune=False)  # see prune_history
         except OSError as exc:  # a full disk must not fail the spin itself
             self.writer.abandon()
             print(f"[spinlens] could not record this spin in the history: {exc}", file=sys.stderr)
             return None
+
+    def prune_history(self) -> None:
+        """Keep only the newest spins of the step: after the terminal event, so
+        the spin's result does not wait for it."""
+        if self.history is not None and self.writer is not None:
+            self.history.prune(self.resolved.source.flow, self.spec.step)
 
     def record_failure(self, failure: events.Failed) -> None:
         """Failed spins are part of the history too, with their partial artifacts."""

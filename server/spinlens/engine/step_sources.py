@@ -107,15 +107,18 @@ def _primed_lines(func: Any) -> tuple[list[str], int] | None:
     return None
 
 
-_remembered: dict[Any, tuple[list[str], int]] = {}  # in a child: func -> its lines
+# In a child: a function (by its code, which a speculative spare swaps when
+# the function's text changes) -> its lines.
+_remembered: dict[Any, tuple[list[str], int]] = {}
 
 
 def getsourcelines(func: Any) -> tuple[list[str], int]:
-    """``inspect.getsourcelines``, read once per function, from the primed
+    """``inspect.getsourcelines``, read once per function text, from the primed
     blocks when its text is one of theirs."""
-    if func not in _remembered:
-        _remembered[func] = _primed_lines(func) or inspect.getsourcelines(func)
-    return _remembered[func]
+    key = (func, getattr(func, "__code__", None))
+    if key not in _remembered:
+        _remembered[key] = _primed_lines(func) or inspect.getsourcelines(func)
+    return _remembered[key]
 
 
 def install() -> None:
