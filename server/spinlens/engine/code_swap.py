@@ -8,8 +8,9 @@ numbers (no Parameter, decorator, default value or top-level statement
 changed), and each function whose code differs keeps its signature. Those
 functions then get the new code object in place (``function.__code__``), so
 every reference to them (the flow class, Metaflow's step bindings) runs it.
-A step whose ``self.next`` calls or docstring changed would change Metaflow's
-graph, so it never qualifies.
+A step whose last statement (the ``self.next`` call Metaflow's graph reads its
+transitions from) or docstring changed would change the graph, so it never
+qualifies.
 """
 
 from __future__ import annotations
@@ -144,8 +145,8 @@ def functions_by_code(module: ModuleType) -> dict[int, list[FunctionType]]:
 
 
 def graph_of_step(function: FunctionType, text: str, code: CodeType) -> tuple[Any, ...]:
-    """What Metaflow's graph reads from a step's source: its ``self.next`` calls
-    (and whether the last statement is one) and its docstring."""
+    """What Metaflow's graph reads from a step's source: its last statement (the
+    ``self.next`` call that gives the transitions) and its docstring."""
     lines = text.splitlines(True)
     first = code.co_firstlineno - 1
     end = max(line for _, _, line in code.co_lines() if line is not None)
@@ -166,18 +167,18 @@ def graph_of_step(function: FunctionType, text: str, code: CodeType) -> tuple[An
     )
     if definition is None or definition.name != function.__name__:
         raise NotSwappable(f"the source of step {function.__name__} could not be read")
-    calls = [
-        ast.dump(node)
-        for node in ast.walk(definition)
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "next"
-        and isinstance(node.func.value, ast.Name)
-        and node.func.value.id == "self"
-    ]
     final = definition.body[-1]
-    tail = isinstance(final, ast.Expr) and ast.dump(final.value) in calls
-    return (calls, tail, ast.get_docstring(definition))
+    call = final.value if isinstance(final, ast.Expr) else None
+    transition = (
+        ast.dump(final)
+        if isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr == "next"
+        and isinstance(call.func.value, ast.Name)
+        and call.func.value.id == "self"
+        else None  # the graph finds no transition here, whatever the statement
+    )
+    return (transition, ast.get_docstring(definition))
 
 
 def apply_swaps(

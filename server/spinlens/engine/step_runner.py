@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import hashlib
+import inspect
 import os
 import pdb
 import secrets
@@ -294,7 +295,13 @@ class StepRun:
     def swapped_in(self, text: str, code: types.CodeType) -> None:
         """The flow file's functions now run ``text`` (``code_swap``)."""
         self.flow_text, self.flow_code = text, code
-        self.step_source_hash = _source_hash(getattr(self._flow_cls, self.spec.step, None))
+        step = getattr(self._flow_cls, self.spec.step, None)
+        if isinstance(step, types.FunctionType):
+            # The block inspect.getsource reads, without its search for the
+            # function's module (a walk over sys.modules).
+            first = step.__code__.co_firstlineno
+            block = inspect.getblock(text.splitlines(True)[first - 1 :])
+            self.step_source_hash = hashlib.sha1("".join(block).encode()).hexdigest()[:12]
 
     def run(self) -> events.Finished:
         """The step's phases in order; a failure in any is a ``StepFailed``."""
