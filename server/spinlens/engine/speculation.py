@@ -93,6 +93,7 @@ class Speculation:
         self.taken = False
         self.held_events: list[events.Event] = []
         self.terminal: list[int] = []
+        self.asked = False  # the spin has come
 
     def attach(self, run: StepRun) -> None:
         """The run this spare builds ahead; it waits in ``take_or_decline``."""
@@ -125,6 +126,8 @@ class Speculation:
             self._fit(request, received)
         except NotSwappable as why:
             self.decline(str(why))
+        except Exception as exc:  # the new text unreadable, say: the plain spare reports it
+            self.decline(f"{type(exc).__name__}: {exc}")
         self.taken = True
         self.run.timings["ahead_s"] = ahead_s
         send_frame(self.sock, to_frame(SpareAnswer(taken=True)))
@@ -135,7 +138,8 @@ class Speculation:
 
     def decline_when_asked(self, reason: str) -> None:
         """The speculation itself failed: the plain spare runs the next spin."""
-        self._wait_for_spin()
+        if not self.asked:
+            self._wait_for_spin()
         self.decline(reason)
 
     def decline(self, reason: str) -> None:
@@ -147,6 +151,7 @@ class Speculation:
             header, _, terminal = recv_frame_with_fds(self.sock)
         except ChannelClosed:
             os._exit(0)
+        self.asked = True
         request = from_frame(header, RunRequest)
         self.terminal = terminal
         return request
