@@ -82,6 +82,7 @@ class Debugger:
         self._suspended = 0  # threads stopped in the debugger now
         self._since = 0.0  # when the first of them stopped
         self._paused_s = 0.0  # stopped time before that
+        self._detached = False  # the client disconnected without ending the process
 
     def listen(self, port: int) -> None:
         """Listen on loopback only, say where, and wait for a client.
@@ -98,6 +99,7 @@ class Debugger:
         host, bound = debugpy.listen(("127.0.0.1", port), in_process_debug_adapter=True)
         py_db = api.get_global_debugger()
         _hide_runner_frames(py_db)
+        self._watch_detach(api.pydevd.PyDevdAPI)
         self._watch_suspends(py_db)
         self.emit(events.DebugReady(spin_id=self.spin_id, host=host, port=bound))
         debugpy.wait_for_client()
@@ -109,6 +111,17 @@ class Debugger:
             ongoing = time.perf_counter() - self._since if self._suspended else 0.0
             return self._paused_s + ongoing
 
+    def _watch_detach(self, pydevd_api: Any) -> None:
+        """Note a disconnect before pydevd resumes the stopped threads (this
+        child's pydevd alone: the process is throwaway)."""
+        disconnect = pydevd_api.request_disconnect
+
+        def request_disconnect(api: Any, py_db: Any, resume_threads: bool) -> Any:
+            self._detached = True
+            return disconnect(api, py_db, resume_threads)
+
+        pydevd_api.request_disconnect = request_disconnect
+
     def _watch_suspends(self, py_db: Any) -> None:
         """A thread the debugger stops waits in ``do_wait_suspend`` until resumed
         (breakpoint, step, pause, exception): the time in there is paused time."""
@@ -119,6 +132,10 @@ class Debugger:
             try:
                 return wait_suspend(thread, frame, event, arg, *rest)
             finally:
+                if self._detached:
+                    # Stop in the editor resumed this thread: the step must not
+                    # run on (and finish) before the watcher below ends it.
+                    os._exit(0)
                 self._resumed()
 
         py_db.do_wait_suspend = do_wait_suspend

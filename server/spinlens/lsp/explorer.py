@@ -22,6 +22,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -84,11 +85,23 @@ class ReaderError(Exception):
     """The reader answered with an error, or died."""
 
 
+@dataclass
+class _Pending:
+    """A request written to a reader, until it answers."""
+
+    future: concurrent.futures.Future[Any]
+    line: str
+    again: bool  # asked of a second reader already
+    proc: subprocess.Popen[str]
+
+
 class ReaderProcess:
     """One ``python -m spinlens.client_reader`` in a folder, and its pending requests.
 
     Requests are written from any thread; a reader thread matches replies to
-    them by id. A reader found dead is started again on the next request.
+    them by id. A reader found dead is started again on the next request, and
+    what was asked of a reader that died unanswered is asked once more of the
+    next one (it may have been written to a process already gone).
     """
 
     def __init__(self, folder: str, python: str | None = None) -> None:
@@ -96,24 +109,30 @@ class ReaderProcess:
         self.python = python or sys.executable
         self.starts = 0
         self._proc: subprocess.Popen[str] | None = None
-        self._pending: dict[int, concurrent.futures.Future[Any]] = {}
+        self._pending: dict[int, _Pending] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
     def request(self, op: str, **params: Any) -> concurrent.futures.Future[Any]:
         future: concurrent.futures.Future[Any] = concurrent.futures.Future()
         with self._lock:
-            proc = self._ensure()
             ident = next(self._ids)
-            self._pending[ident] = future
-            assert proc.stdin is not None
-            try:
-                proc.stdin.write(json.dumps({"id": ident, "op": op, **params}) + "\n")
-                proc.stdin.flush()
-            except (OSError, ValueError) as exc:  # it died just now
-                self._pending.pop(ident, None)
-                future.set_exception(ReaderError(f"the Metaflow reader stopped: {exc}"))
+            self._send(ident, json.dumps({"id": ident, "op": op, **params}) + "\n", future, False)
         return future
+
+    def _send(
+        self, ident: int, line: str, future: concurrent.futures.Future[Any], again: bool
+    ) -> None:
+        """Write one request (holding the lock) to the live reader, started if need be."""
+        proc = self._ensure()
+        self._pending[ident] = _Pending(future, line, again, proc)
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write(line)
+            proc.stdin.flush()
+        except (OSError, ValueError) as exc:  # it died just now
+            self._pending.pop(ident, None)
+            future.set_exception(ReaderError(f"the Metaflow reader stopped: {exc}"))
 
     def _ensure(self) -> subprocess.Popen[str]:
         if self._proc is not None and self._proc.poll() is None:
@@ -148,22 +167,27 @@ class ReaderProcess:
                 continue
             ident = reply.get("id")
             with self._lock:
-                future = self._pending.pop(ident, None) if isinstance(ident, int) else None
-            if future is None:
+                entry = self._pending.pop(ident, None) if isinstance(ident, int) else None
+            if entry is None:
                 continue
+            future = entry.future
             if "error" in reply:
                 future.set_exception(ReaderError(str(reply["error"])))
             else:
                 future.set_result(reply.get("result"))
         proc.wait()
-        with self._lock:  # whatever was asked of this process will not be answered
+        with self._lock:  # whatever was asked of this process will not be answered by it
             if self._proc is proc:
                 self._proc = None
-            lost = list(self._pending.values())
-            self._pending.clear()
-        for future in lost:
-            if not future.done():
-                future.set_exception(ReaderError("the Metaflow reader stopped"))
+            lost = [(i, e) for i, e in self._pending.items() if e.proc is proc]
+            for ident, entry in lost:
+                del self._pending[ident]
+                if entry.future.done():
+                    continue
+                if entry.again:
+                    entry.future.set_exception(ReaderError("the Metaflow reader stopped"))
+                else:
+                    self._send(ident, entry.line, entry.future, True)
 
     @property
     def pid(self) -> int | None:
