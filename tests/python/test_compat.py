@@ -11,6 +11,7 @@ docs/compatibility.md summarizes what passes.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import os
 import subprocess
@@ -168,6 +169,49 @@ def test_every_task_spins_to_the_same_artifacts_without_writing(
     assert spun >= 2
     assert not problems, f"{len(problems)} problem(s) in {spun} tasks:\n" + "\n".join(problems)
     assert tree_digest(run.datastore) == before, "a spin wrote into the original run's datastore"
+
+
+def _with_noop_in(text: str, step: str) -> str | None:
+    """The flow text with a statement that changes nothing added inside ``step``'s
+    body (before its last statement); None if the step is not defined here."""
+    tree = ast.parse(text)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name == step and len(node.body) > 1:
+            lines = text.splitlines(True)
+            last = lines[node.body[-1].lineno - 1]
+            indent = last[: len(last) - len(last.lstrip())]
+            lines.insert(node.body[-1].lineno - 1, f"{indent}_spinlens_noop = None\n")
+            return "".join(lines)
+    return None
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_spins_taken_by_the_spare_built_ahead_reproduce_every_step(
+    name: str, runs: Runs, sessions: Sessions
+) -> None:
+    """Each step's first task spun three times: from the start, then the same
+    text and a text with a no-op statement in the step, which the spare that
+    built the flow ahead takes (but for a @card step). All three reproduce the
+    task as the run made it."""
+    run = runs.get(name)
+    session = sessions.get(run)
+    text = run.file.read_text()
+    problems: list[str] = []
+    taken = asked = 0
+    with flow_as_main(run.file) if run.case.main_classes else contextlib.nullcontext():
+        for step in run.client_run():
+            task = next(iter(step))
+            edited = _with_noop_in(text, step.id)
+            for source in (text, text, edited):
+                if source is None:
+                    continue
+                result = session.spin(step.id, run=run.run_id, task=task.id, source=source)
+                problems += [f"{step.id}/{task.id}: {p}" for p in check_task(name, task, result)]
+                asked += 1
+                taken += "ahead_s" in result.timings
+    assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems)
+    if "card" not in text:
+        assert taken >= asked // 3, f"only {taken} of {asked} spins were taken ahead"
 
 
 # -- an edited step ---------------------------------------------------------------------
