@@ -82,11 +82,7 @@ def child_main(
     run = StepRun(
         spec, resolved, store, emit, terminal=open_terminal(terminal), emit_many=emit_many
     )
-    if not _run_once(run, emit):
-        return
-    if spec.debug_port is not None:
-        return  # exiting ends the debug session (see Kernel._watch)
-    _serve_outputs(sock, run.outputs)
+    _run_and_park(run, sock, emit)
 
 
 def _emitters(
@@ -114,10 +110,20 @@ def _run_speculatively(
     ahead = Speculation(sock, module_snapshot, emit)
     run = StepRun(spec, resolved, store, ahead.emitter, emit_many=emit_many)
     ahead.attach(run)
-    if not _run_once(run, emit, ahead=ahead):
+    _run_and_park(run, sock, emit, ahead)
+
+
+def _run_and_park(
+    run: StepRun,
+    sock: socket.socket,
+    emit: Callable[[events.Event], None],
+    ahead: Speculation | None = None,
+) -> None:
+    """Run the spin; if it finished (and is no debug spin), serve its outputs."""
+    if not _run_once(run, emit, ahead):
         return
     if run.spec.debug_port is not None:
-        return
+        return  # exiting ends the debug session (see Kernel._watch)
     _serve_outputs(sock, run.outputs)
 
 

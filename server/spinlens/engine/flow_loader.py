@@ -37,8 +37,12 @@ def _cli_held_back() -> Iterator[None]:
 
 def load_flow_module(path: str, source: str | None = None) -> types.ModuleType:
     """Execute the flow file (or unsaved editor text for it) as ``__main__``."""
-    text = Path(path).read_text(encoding="utf-8") if source is None else source
-    return run_flow_code(path, compile_flow(path, text))
+    return run_flow_code(path, compile_flow(path, flow_text(path, source)))
+
+
+def flow_text(path: str, source: str | None) -> str:
+    """The text a spin runs: the editor's unsaved ``source``, else the file's."""
+    return Path(path).read_text(encoding="utf-8") if source is None else source
 
 
 def compile_flow(path: str, text: str) -> types.CodeType:

@@ -65,7 +65,7 @@ from ..wire.frames import (
 from ..wire.ipc import ChannelClosed, recv_frame, recv_frame_with_fds, send_frame
 from .child import child_main
 from .debugger import preload as preload_debugger
-from .flow_loader import user_module_files
+from .flow_loader import flow_text, user_module_files
 from .history import DEFAULT_KEEP
 from .inputs import InputStore
 from .limits import LogBudget
@@ -463,7 +463,7 @@ class Kernel:
         """Read the steps of the text just spun ahead, for the spares to inherit:
         the next text is mostly the same (see ``step_sources``); that text."""
         try:
-            text = source if source is not None else Path(self.flow_file).read_text("utf-8")
+            text = flow_text(self.flow_file, source)
         except (OSError, UnicodeDecodeError):
             return None
         prime_step_sources(self.flow_file, text)

@@ -25,13 +25,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from ..wire import events
 from ..wire.frames import RunRequest, SpareAnswer, SpinSpec, from_frame, to_frame
 from ..wire.ipc import ChannelClosed, recv_frame_with_fds, send_frame
 from .code_swap import NotSwappable, apply_swaps, function_swaps
-from .flow_loader import changed_user_modules, show_flow_text
+from .flow_loader import changed_user_modules, flow_text, show_flow_text
 from .step_runner import StepRun, open_terminal
 
 # What may differ between spins one built flow serves: the rest is the CLI's input.
@@ -165,7 +164,7 @@ class Speculation:
             raise NotSwappable("a module of the project changed on disk")
         run = self.run
         path = spec.flow_file
-        text = Path(path).read_text(encoding="utf-8") if spec.source is None else spec.source
+        text = flow_text(path, spec.source)
         if text != run.flow_text:
             assert run.flow_code is not None and run.module is not None
             try:

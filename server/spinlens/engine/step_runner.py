@@ -36,7 +36,7 @@ from ..errors import SpinError
 from ..wire import events
 from ..wire.frames import SpinSpec
 from .debugger import Debugger, inputs_listed
-from .flow_loader import compile_flow, flow_class, run_flow_code
+from .flow_loader import compile_flow, flow_class, flow_text, run_flow_code
 from .history import ArtifactRecord, History, SpinRecord, SpinWriter
 from .inputs import ArtifactTable, InputStore
 from .limits import memory_errors, memory_failure, memory_limit
@@ -212,10 +212,13 @@ def _source_hash(step_function: Any) -> str | None:
     """Which version of the step ran: a hash of its source text (as
     ``inspect.getsource`` reads it; Metaflow's graph has read it already)."""
     try:
-        source = "".join(getsourcelines(step_function)[0])
+        return _block_hash(getsourcelines(step_function)[0])
     except (OSError, TypeError):
         return None
-    return hashlib.sha1(source.encode()).hexdigest()[:12]
+
+
+def _block_hash(lines: list[str]) -> str:
+    return hashlib.sha1("".join(lines).encode()).hexdigest()[:12]
 
 
 Terminal = tuple[TextIO, TextIO]  # a terminal's input and output, for pdb
@@ -300,8 +303,9 @@ class StepRun:
             # The block inspect.getsource reads, without its search for the
             # function's module (a walk over sys.modules).
             first = step.__code__.co_firstlineno
-            block = inspect.getblock(text.splitlines(True)[first - 1 :])
-            self.step_source_hash = hashlib.sha1("".join(block).encode()).hexdigest()[:12]
+            self.step_source_hash = _block_hash(
+                inspect.getblock(text.splitlines(True)[first - 1 :])
+            )
 
     def run(self) -> events.Finished:
         """The step's phases in order; a failure in any is a ``StepFailed``."""
@@ -329,8 +333,7 @@ class StepRun:
     def _load(self) -> type:
         """Load: the flow file's current text, executed as ``__main__``; its flow class."""
         path = self.spec.flow_file
-        text = self.spec.source
-        self.flow_text = Path(path).read_text(encoding="utf-8") if text is None else text
+        self.flow_text = flow_text(path, self.spec.source)
         self.flow_code = compile_flow(path, self.flow_text)
         self.module = run_flow_code(path, self.flow_code)
         cls = self._flow_cls = flow_class(self.module, self.spec.flow_class)
