@@ -149,11 +149,7 @@ describe('the Runs explorer and run comparison', { timeout: 600_000 }, () => {
   it(
     'compares two runs with different parameters: the parameter and the changed artifacts',
     guarded(() => editor, 'explorer-compare', async () => {
-      const page = editor.page;
-      await (await row(`run ${runs[1]}`)).click({ button: 'right' });
-      const action = page.locator('.context-view .action-label', { hasText: 'Compare with…' });
-      await action.first().waitFor({ state: 'visible', timeout: 10_000 });
-      await action.first().click();
+      await editor.contextAction(await row(`run ${runs[1]}`), 'Compare with…');
       assert.ok(await editor.pickIfAsked(`run ${runs[0]}`, 15_000), 'the other run is offered');
       const frame = await editor.frameWith('[data-testid="artifacts"]', { what: 'the comparison webview' });
       const cells = (selector) =>
@@ -176,10 +172,7 @@ describe('the Runs explorer and run comparison', { timeout: 600_000 }, () => {
     guarded(() => editor, 'explorer-cards', async () => {
       const page = editor.page;
       const task = page.locator('.pane-body .monaco-list-row', { has: page.locator('.label-name', { hasText: /^task \d+$/ }) });
-      await task.first().click({ button: 'right' });
-      const action = page.locator('.context-view .action-label', { hasText: 'Show Cards' });
-      await action.first().waitFor({ state: 'visible', timeout: 10_000 });
-      await action.first().click();
+      await editor.contextAction(task.first(), 'Show Cards');
       const view = await editor.frameWith('[data-testid="card"] [data-testid="card-frame"]', { what: 'the cards webview' });
       assert.equal(await view.textContent('[data-testid="card"] h2'), 'blank card');
       assert.equal(await view.$eval('[data-testid="card-frame"]', (f) => f.getAttribute('sandbox')), 'allow-scripts');

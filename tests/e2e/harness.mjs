@@ -402,6 +402,29 @@ export class Editor {
     return lens;
   }
 
+  /**
+   * Right-click `target` and choose `label` from its context menu. A click that lands
+   * while the menu is still settling (a webview taking focus rebuilds it) is dropped
+   * by VS Code with the menu left open, so the choice is clicked until the menu closes.
+   */
+  async contextAction(target, label, timeout = 15_000) {
+    const page = this.page;
+    await target.click({ button: 'right' });
+    const action = page.locator('.context-view .action-label', { hasText: label });
+    await action.first().waitFor({ state: 'visible', timeout: 10_000 });
+    let clicks = 0;
+    await waitFor(
+      async () => {
+        if (!(await action.count())) return true;
+        clicks += 1;
+        await action.first().click({ timeout: 2_000 }).catch(() => {});
+        return action.first().waitFor({ state: 'hidden', timeout: 1_000 }).then(() => true, () => false);
+      },
+      { timeout, interval: 0, what: `the context menu to close after choosing "${label}"` },
+    );
+    if (clicks > 1) log(`"${label}" took ${clicks} clicks`);
+  }
+
   /** Run a palette command by its label (Ctrl+Shift+P). */
   async runCommand(label) {
     const page = this.page;
