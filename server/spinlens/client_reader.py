@@ -208,9 +208,9 @@ class Reader:
     def artifacts(self, pathspec: str, internal: bool = False) -> dict[str, Any]:
         from metaflow import Task
 
-        from .engine.resolve import _task_inputs
+        from .engine.resolve import task_inputs
 
-        table = _task_inputs(Task(pathspec, _namespace_check=False))
+        table = task_inputs(Task(pathspec, _namespace_check=False))
         rows = []
         for name in sorted(table.objects):
             if name.startswith("_") and not internal:
@@ -449,9 +449,9 @@ class Side:
 
 class TaskSide(Side):
     def __init__(self, task: Any) -> None:
-        from .engine.resolve import _task_inputs
+        from .engine.resolve import task_inputs
 
-        self.table = _task_inputs(task)
+        self.table = task_inputs(task)
 
     def names(self) -> set[str]:
         return set(self.table.objects)
@@ -504,7 +504,7 @@ class SpinSide(Side):
         from metaflow import Task
 
         from .engine.history import ArtifactReference
-        from .engine.resolve import _task_inputs
+        from .engine.resolve import task_inputs
         from .engine.storage import read_value
 
         artifact = self.artifacts[name]
@@ -512,7 +512,7 @@ class SpinSide(Side):
         if stored is None:
             raise ValueError(artifact.error or "the spin did not store it")
         if isinstance(stored, ArtifactReference):  # passed through: the source task's
-            table = _task_inputs(Task(stored.pathspec, _namespace_check=False))
+            table = task_inputs(Task(stored.pathspec, _namespace_check=False))
             return _load(table, stored.name)
         return read_value(self.folder, stored)
 

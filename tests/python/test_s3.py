@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from flowruns import FlowRun, run_flow, tree_digest
+from latency_proxy import LatencyProxy
 from s3server import BUCKET, Request, S3Server, s3_server
 from spinlens import SpinSession
 from spinlens.session import SpinResult
@@ -144,6 +145,36 @@ def test_s3_run_downloads_once_per_kernel_and_is_never_written(
     assert tree_digest(run.datastore) == local_before
     # Metaflow's S3 client downloads through temporary folders beside the flow: gone.
     assert sorted(p.name for p in run.folder.iterdir()) == folder_before
+
+
+def test_a_wide_s3_join_reads_its_inputs_side_by_side(
+    s3_server: S3Server,
+    s3_run: FlowRun,  # for the module's environment, which points Metaflow at the server
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run = run_flow(tmp_path / "run", "wide_join_flow.py", "--max-workers", "4")
+    items = [7, 3, 11, 0, 9, 4, 1, 10, 6, 2, 8, 5]  # as wide_join_flow's start
+    # Each request to S3 now waits 50 ms, as over a network: one at a time, the
+    # twelve parents' datastores and blobs would be in flight one by one.
+    proxy = LatencyProxy(s3_server.port, 0.05).start()
+    try:
+        monkeypatch.setenv("METAFLOW_S3_ENDPOINT_URL", proxy.endpoint)
+        mark = len(s3_server.requests())
+        with SpinSession(run.file, history_dir=tmp_path / "history") as session:
+            result = session.spin("join")
+    finally:
+        proxy.stop()
+    assert result.ok, result.error
+    # The run's split order, which Metaflow's metadata records for every task.
+    assert result.artifacts["order"] == [10 * item for item in items]
+    assert result.artifacts["tags"] == [f"split-{i}" for i in range(len(items))]
+    assert result.artifact_events["order"].vs_source == "unchanged"
+    messages = _progress(result)
+    assert any(m.startswith("downloading ") and " of 13 tasks " in m for m in messages), messages
+    gets = [r.path for r in s3_server.requests()[mark:] if r.method == "GET" and "/data/" in r.path]
+    assert len(gets) == len(set(gets)), gets  # each blob fetched once
+    assert proxy.peak_in_flight >= 4, proxy.peak_in_flight
 
 
 def test_team_settings_from_a_metaflow_profile_reach_the_kernel(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable, Iterable, KeysView
+from collections.abc import Callable, Iterable, Iterator, KeysView
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,6 +159,27 @@ class _Download:
             )
 
 
+# A prefetch checks its budget (and a prewarm whether to stop) between batches
+# of at most this many blobs.
+_PREFETCH_NAMES = 256
+# So few blobs are not worth the threads.
+_PARALLEL_FROM = 4
+
+
+def _key_batches(sizes: dict[str, int]) -> Iterator[tuple[list[str], int]]:
+    """Keys in batches of at most _BATCH_BYTES and _PREFETCH_NAMES, with their bytes."""
+    batch: list[str] = []
+    size = 0
+    for key, this in sizes.items():
+        if batch and (size + this > _BATCH_BYTES or len(batch) >= _PREFETCH_NAMES):
+            yield batch, size
+            batch, size = [], 0
+        batch.append(key)
+        size += this
+    if batch:
+        yield batch, size
+
+
 @dataclass
 class InputStore:
     """Artifact values by content key, loaded once per kernel."""
@@ -209,6 +230,52 @@ class InputStore:
         if download is not None:
             download.finish()
         return skipped
+
+    def prefetch(
+        self,
+        tasks: list[TaskInputs],
+        progress: Callable[[str], None] | None = None,
+        proceed: Callable[[int], bool] | None = None,
+    ) -> None:
+        """Download, in parallel, the small blobs that loading these remote tasks
+        will read and the local client cache lacks, so a join over many tasks
+        costs a round trip per PARALLEL_READS blobs instead of one per blob. ``proceed(bytes so
+        far with the next batch)`` False stops between batches (a prewarm's
+        budget or preemption)."""
+        wanted: dict[int, tuple[TaskInputs, dict[str, int]]] = {}
+        for task in tasks:
+            if not task.remote or task.content_store is None:
+                continue
+            _, keys = wanted.setdefault(id(task.content_store), (task, {}))
+            for name, key in self._pending(task, keep=True):
+                size = _size(task, name)
+                # A large blob is bound by bandwidth, not round trips: it loads
+                # in turn, with its own progress message.
+                if size < _REPORT_EACH_FROM and key not in keys and not task.cached(key):
+                    keys[key] = size
+        for task, keys in wanted.values():
+            if len(keys) < _PARALLEL_FROM:
+                continue
+            total = sum(keys.values())
+            if progress:
+                progress(
+                    f"downloading {len(keys):,} artifacts ({_human(total)}) of "
+                    f"{len(tasks):,} tasks from {task.datastore_root}"
+                )
+            started, done = time.perf_counter(), 0
+            for batch, size in _key_batches(keys):
+                if proceed is not None and not proceed(done + size):
+                    return
+                try:
+                    task.download(batch)
+                except Exception:  # a bad blob: loading each task reports it by name
+                    return
+                done += size
+            if progress:
+                progress(
+                    f"downloaded {len(keys):,} artifacts ({_human(total)}) in "
+                    f"{time.perf_counter() - started:.1f} s"
+                )
 
     def _hold(self, task: TaskInputs, name: str, key: str, value: Any, keep: bool) -> None:
         """One artifact read (or its error): fingerprinted, and kept if ``keep``."""

@@ -272,10 +272,14 @@ class Kernel:
         self._hold(target, resolved)
         return resolved, False
 
-    def _load_inputs(self, resolved: Resolved, progress: Any, admit: Any = None) -> list[str]:
+    def _load_inputs(
+        self, resolved: Resolved, progress: Any, admit: Any = None, proceed: Any = None
+    ) -> list[str]:
         """Load the parents' artifacts and the source task's (the baseline of
-        "vs source" diffs); the names ``admit`` turned away."""
+        "vs source" diffs); the names ``admit`` turned away. ``proceed`` bounds
+        the downloads ahead of loading (InputStore.prefetch)."""
         tasks = [*resolved.parents, *([resolved.source_task] if resolved.source_task else [])]
+        self.store.prefetch(tasks, progress, proceed)
         skipped: list[str] = []
         for task in tasks:
             skipped += self.store.load(task, keep=True, progress=progress, admit=admit)
@@ -308,20 +312,24 @@ class Kernel:
         preempted = False
 
         def admit(name: str, size: int) -> bool:
-            nonlocal preempted, used
-            preempted = preempted or bool(select.select([self.sock], [], [], 0)[0])
-            if preempted or (budget is not None and used + size > budget):
+            nonlocal used
+            if not proceed(used + size):
                 return False
             loaded.append(name)
             used += size
             return True
+
+        def proceed(size: int) -> bool:
+            nonlocal preempted
+            preempted = preempted or bool(select.select([self.sock], [], [], 0)[0])
+            return not preempted and (budget is None or size <= budget)
 
         try:
             warm = bool(self.loaded and self.loaded[0] == target and _still_current(*self.loaded))
             skipped: list[str] = []
             if not warm:
                 resolved = resolve(target)
-                skipped = self._load_inputs(resolved, None, admit)
+                skipped = self._load_inputs(resolved, None, admit, proceed)
                 if not skipped:  # everything a spin needs: as if it had prepared
                     self._hold(target, resolved)
                     self._take_spare(None)

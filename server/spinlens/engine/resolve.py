@@ -7,18 +7,26 @@ original run's datastore stays byte-identical.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from metaflow import Flow, Run, Step, Task
 from metaflow.client.filecache import FileBlobCache, FileCache, TaskMetadataCache
 from metaflow.datastore import FlowDataStore
+from metaflow.datastore.exceptions import DataException
 from metaflow.exception import MetaflowNamespaceMismatch, MetaflowNotFound
 from metaflow.plugins import DATASTORES
 from metaflow.plugins.datastores.local_storage import LocalStorage
 
 from ..errors import NoSuccessfulRun, SpinError
 from ..wire.events import SourceInfo
+
+# Reads from a remote datastore in flight at once. Threads, not Metaflow's
+# get_many: that starts a process pool of S3_WORKER_COUNT (64) workers per call,
+# seconds of start-up on a laptop's cores for a join's few kilobytes per task.
+PARALLEL_READS = 16
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,17 @@ class TaskInputs:
     # Its blobs come over the network (S3, Azure, GCS...): loading them is a download.
     remote: bool = False
     blob_cache: _BlobCache | None = None
+    content_store: Any = None  # the flow datastore's ContentAddressedStore
+
+    def download(self, keys: list[str]) -> None:
+        """Fetch these blobs into the local client cache, several at once."""
+        with ThreadPoolExecutor(PARALLEL_READS) as pool:
+            for _ in pool.map(self._download_one, keys):
+                pass
+
+    def _download_one(self, key: str) -> None:
+        for _key, _blob in self.content_store.load_blobs([key]):
+            pass  # load_blobs stores the blob in the cache as it yields it
 
     def cached(self, key: str) -> bool:
         """The blob is in the local client cache already, so loading it downloads nothing."""
@@ -84,17 +103,34 @@ def _file_cache() -> FileCache:
     return _file_caches[0]
 
 
-def _task_inputs(task: Task, like: Task | None = None) -> TaskInputs:
-    """The task's artifact table; ``like`` names a task of the same run whose
-    datastore to use when this one records none (the _parameters task)."""
-    meta = task.metadata_dict
-    ds_type, ds_root = meta.get("ds-type"), meta.get("ds-root")
+class _Metadata:
+    """Each task's metadata, read once per resolve (the Client reads it anew on
+    every ``metadata_dict``: files per task locally, a request with a service)."""
+
+    def __init__(self) -> None:
+        self._by_pathspec: dict[str, dict[str, str]] = {}
+
+    def __call__(self, task: Task) -> dict[str, str]:
+        found = self._by_pathspec.get(task.pathspec)
+        if found is None:
+            found = self._by_pathspec[task.pathspec] = task.metadata_dict
+        return found
+
+
+def _flow_datastore(
+    task: Task, meta: _Metadata, like: Task | None
+) -> tuple[tuple[str, str, str], FlowDataStore, _BlobCache, bool]:
+    """The datastore holding the task's artifacts; ``like`` names a task of the
+    same run whose datastore to use when this one records none (the _parameters
+    task)."""
+    recorded = meta(task)
+    ds_type, ds_root = recorded.get("ds-type"), recorded.get("ds-root")
     if (not ds_type or not ds_root) and like is not None:
-        like_meta = like.metadata_dict
+        like_meta = meta(like)
         ds_type, ds_root = like_meta.get("ds-type"), like_meta.get("ds-root")
     if not ds_type or not ds_root:
         raise SpinError(f"Task {task.pathspec} records no datastore (ds-type/ds-root).")
-    flow, run_id, step, task_id = task.path_components
+    flow = task.path_components[0]
     key = (ds_type, ds_root, flow)
     if key not in _flow_datastores:
         impls = [d for d in DATASTORES if d.TYPE == ds_type]
@@ -114,21 +150,58 @@ def _task_inputs(task: Task, like: Task | None = None) -> TaskInputs:
         # Anything not kept on this machine's disk (S3, Azure, GCS, ...) is a download.
         remote = not issubclass(impls[0], LocalStorage)
         _flow_datastores[key] = (flow_ds, blob_cache, remote)
-    flow_ds, blob_cache, remote = _flow_datastores[key]
-    task_ds = flow_ds.get_task_datastore(
-        run_id, step, task_id, attempt=task.current_attempt, mode="r"
-    )
-    return TaskInputs(
-        task.pathspec,
-        dict(task_ds._objects),
-        dict(task_ds._info),
-        task_ds,
-        datastore_type=ds_type,
-        datastore_root=ds_root,
-        location="/".join([ds_root.rstrip("/"), flow, run_id, step, task_id]),
-        remote=remote,
-        blob_cache=blob_cache,
-    )
+    return (key, *_flow_datastores[key])
+
+
+def _open_task(flow_ds: FlowDataStore, task: Task, *, where: str) -> Any:
+    _, run_id, step, task_id = task.path_components
+    attempt = task.current_attempt
+    try:
+        return flow_ds.get_task_datastore(run_id, step, task_id, attempt=attempt, mode="r")
+    except DataException:
+        raise SpinError(
+            f"Task {task.pathspec} has no completed attempt {attempt} in its datastore ({where})."
+        ) from None
+
+
+def _open_tasks(tasks: list[Task], meta: _Metadata, like: Task | None = None) -> list[TaskInputs]:
+    """The tasks' artifact tables, in order. A remote datastore's tasks open
+    side by side: each costs a few round trips to S3 (its attempt, done marker
+    and artifact table), which a join of thousands would otherwise pay in turn."""
+    found: dict[str, TaskInputs] = {}
+    groups: dict[tuple[str, str, str], list[Task]] = {}
+    for task in tasks:
+        groups.setdefault(_flow_datastore(task, meta, like)[0], []).append(task)
+    for (ds_type, ds_root, _flow), members in groups.items():
+        _, flow_ds, blob_cache, remote = _flow_datastore(members[0], meta, like)
+        open_one = partial(_open_task, flow_ds, where=f"{ds_type} at {ds_root}")
+        # The first opens alone: it creates the storage's S3 client, which
+        # threads racing to create it would each build anew.
+        opened = [open_one(members[0])]
+        if remote and len(members) > 1:  # a few round trips each: overlap them
+            with ThreadPoolExecutor(PARALLEL_READS) as pool:
+                opened += pool.map(open_one, members[1:])
+        else:
+            opened += [open_one(task) for task in members[1:]]
+        for task, task_ds in zip(members, opened, strict=True):
+            found[task.pathspec] = TaskInputs(
+                task.pathspec,
+                dict(task_ds._objects),
+                dict(task_ds._info),
+                task_ds,
+                datastore_type=ds_type,
+                datastore_root=ds_root,
+                location="/".join([ds_root.rstrip("/"), task.pathspec]),
+                remote=remote,
+                blob_cache=blob_cache,
+                content_store=flow_ds.ca_store,
+            )
+    return [found[t.pathspec] for t in tasks]
+
+
+def task_inputs(task: Task, meta: _Metadata | None = None) -> TaskInputs:
+    """One task's artifact table, as Metaflow stored it."""
+    return _open_tasks([task], meta or _Metadata())[0]
 
 
 def _find_run(flow: str, run_id: str | None) -> Run:
@@ -157,7 +230,13 @@ def latest_successful_run(flow: str) -> str:
     return str(_find_run(flow, None).id)
 
 
-def _foreach_path(task: Task) -> tuple[int, ...]:
+def _foreach_path(task: Task, meta: _Metadata) -> tuple[int, ...]:
+    """The task's split index in each enclosing foreach, outermost first. Metaflow
+    records it in the task's metadata ("step:index,..."), which is read without
+    touching the datastore; runs of older Metaflow have only the artifact."""
+    recorded = meta(task).get("foreach-execution-path")
+    if recorded is not None:
+        return tuple(int(frame.rpartition(":")[2]) for frame in recorded.split(",") if frame)
     try:
         return tuple(frame.index for frame in task["_foreach_stack"].data)
     except KeyError:
@@ -181,7 +260,7 @@ def _is_recursive(steps: dict[str, Any], name: str) -> bool:
     return name in steps.get(name, {}).get("next", ())
 
 
-def _pick_task(run: Run, target: Target) -> Task:
+def _pick_task(run: Run, target: Target, meta: _Metadata) -> Task:
     if target.task is not None:
         try:
             return Task(f"{run.pathspec}/{target.step}/{target.task}", _namespace_check=False)
@@ -198,16 +277,16 @@ def _pick_task(run: Run, target: Target) -> Task:
         ) from None
     tasks = list(step)
     if len(tasks) > 1 and _is_recursive(_graph_steps(tasks[0]), target.step):
-        return _pick_iteration(run, target, tasks)
+        return _pick_iteration(run, target, tasks, meta)
     if target.iteration is not None:
         raise SpinError(f"Step '{target.step}' is not a recursive step; drop --iteration.")
     if len(tasks) == 1 and target.index is None:
         return tasks[0]
-    return _pick_split(run, target, tasks)
+    return _pick_split(run, target, tasks, meta)
 
 
-def _pick_split(run: Run, target: Target, tasks: list[Task]) -> Task:
-    by_path = sorted(((_foreach_path(t), t) for t in tasks), key=lambda pair: pair[0])
+def _pick_split(run: Run, target: Target, tasks: list[Task], meta: _Metadata) -> Task:
+    by_path = sorted(((_foreach_path(t, meta), t) for t in tasks), key=lambda pair: pair[0])
     wanted = 0 if target.index is None else target.index
     for path, task in by_path:
         if path and path[-1] == wanted:
@@ -221,11 +300,11 @@ def _pick_split(run: Run, target: Target, tasks: list[Task]) -> Task:
     )
 
 
-def _pick_iteration(run: Run, target: Target, tasks: list[Task]) -> Task:
+def _pick_iteration(run: Run, target: Target, tasks: list[Task], meta: _Metadata) -> Task:
     """A recursive step ran once per iteration (per foreach split, inside one)."""
-    if target.index is not None or any(_foreach_path(t) for t in tasks[:1]):
+    if target.index is not None or any(_foreach_path(t, meta) for t in tasks[:1]):
         wanted = 0 if target.index is None else target.index
-        tasks = [t for t in tasks if _foreach_path(t)[-1:] == (wanted,)]
+        tasks = [t for t in tasks if _foreach_path(t, meta)[-1:] == (wanted,)]
     ordered = sorted(tasks, key=lambda t: _iteration(t) or 0)
     wanted_iteration = 0 if target.iteration is None else target.iteration
     try:
@@ -278,13 +357,13 @@ def _transition_targets(task: Task) -> tuple[str, ...]:
         return ()
 
 
-def _ordered_parents(task: Task, parents: list[Task]) -> list[Task]:
+def _ordered_parents(task: Task, parents: list[Task], meta: _Metadata) -> list[Task]:
     """Joins see their inputs in the original run's order, not metadata order."""
     if len(parents) < 2:
         return parents
     steps = {p.path_components[2] for p in parents}
     if len(steps) == 1:  # a foreach join: order by split index
-        return sorted(parents, key=lambda p: _foreach_path(p)[-1:] or (0,))
+        return sorted(parents, key=lambda p: _foreach_path(p, meta)[-1:] or (0,))
     # Metaflow's runtime gathers static-join inputs from a set, so there is no
     # original order to keep: use the flow's source order, which is stable.
     rank = {name: i for i, name in enumerate(task["_graph_info"].data["steps"])}
@@ -293,7 +372,8 @@ def _ordered_parents(task: Task, parents: list[Task]) -> list[Task]:
 
 def resolve(target: Target) -> Resolved:
     run = _find_run(target.flow, target.run)
-    task = _pick_task(run, target)
+    meta = _Metadata()
+    task = _pick_task(run, target, meta)
     if target.step == "start":  # Metaflow names the first step so
         params = Step(f"{run.pathspec}/_parameters", _namespace_check=False).task
         if params is None:
@@ -302,10 +382,10 @@ def resolve(target: Target) -> Resolved:
     else:
         parent_tasks = list(task.parent_tasks)
         if len(parent_tasks) > 1:
-            parent_tasks = _ordered_parents(task, _real_parents(task, parent_tasks))
+            parent_tasks = _ordered_parents(task, _real_parents(task, parent_tasks), meta)
         if not parent_tasks:
             raise SpinError(f"Task {task.pathspec} records no parent tasks to take inputs from.")
-    path = _foreach_path(task)
+    path = _foreach_path(task, meta)
     source = SourceInfo(
         flow=target.flow,
         run_id=run.id,
@@ -317,15 +397,15 @@ def resolve(target: Target) -> Resolved:
     )
     return Resolved(
         source,
-        [_task_inputs(p, like=task) for p in parent_tasks],
-        _task_inputs(task),
+        _open_tasks(parent_tasks, meta, like=task),
+        task_inputs(task, meta),
         attempt=int(task.current_attempt or 0),
-        origin_run_id=_origin_run_id(task),
+        origin_run_id=_origin_run_id(meta(task)),
     )
 
 
-def _origin_run_id(task: Task) -> str | None:
+def _origin_run_id(recorded_metadata: dict[str, str]) -> str | None:
     """What ``current.origin_run_id`` was in the source task (Metaflow records it
     as text, "None" outside a resume)."""
-    recorded = task.metadata_dict.get("origin-run-id")
+    recorded = recorded_metadata.get("origin-run-id")
     return None if recorded in (None, "None") else str(recorded)
