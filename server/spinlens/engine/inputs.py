@@ -239,9 +239,9 @@ class InputStore:
     ) -> None:
         """Download, in parallel, the small blobs that loading these remote tasks
         will read and the local client cache lacks, so a join over many tasks
-        costs a round trip per PARALLEL_READS blobs instead of one per blob. ``proceed(bytes so
-        far with the next batch)`` False stops between batches (a prewarm's
-        budget or preemption)."""
+        waits one round trip per PARALLEL_READS blobs, not one per blob.
+        ``proceed(bytes so far with the next batch)`` False stops between
+        batches (a prewarm's budget or preemption)."""
         wanted: dict[int, tuple[TaskInputs, dict[str, int]]] = {}
         for task in tasks:
             if not task.remote or task.content_store is None:

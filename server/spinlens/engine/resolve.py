@@ -66,9 +66,11 @@ class TaskInputs:
     content_store: Any = None  # the flow datastore's ContentAddressedStore
 
     def download(self, keys: list[str]) -> None:
-        """Fetch these blobs into the local client cache, several at once."""
+        """Fetch these blobs into the local client cache, several at once. The
+        first goes alone: the cache indexes its folder on its first write."""
+        self._download_one(keys[0])
         with ThreadPoolExecutor(PARALLEL_READS) as pool:
-            for _ in pool.map(self._download_one, keys):
+            for _ in pool.map(self._download_one, keys[1:]):
                 pass
 
     def _download_one(self, key: str) -> None:
