@@ -155,9 +155,15 @@ def _flow_datastore(
     return (key, *_flow_datastores[key])
 
 
-def _open_task(flow_ds: FlowDataStore, task: Task, *, where: str) -> Any:
+def _attempt(task: Task, meta: _Metadata) -> int:
+    """``Task.current_attempt``, from the metadata already read (the Client's
+    property reads it all again)."""
+    chosen = getattr(task, "_attempt", None)  # a Task made for one attempt
+    return int(chosen) if chosen is not None else int(meta(task).get("attempt", 0))
+
+
+def _open_task(flow_ds: FlowDataStore, task: Task, attempt: int, *, where: str) -> Any:
     _, run_id, step, task_id = task.path_components
-    attempt = task.current_attempt
     try:
         return flow_ds.get_task_datastore(run_id, step, task_id, attempt=attempt, mode="r")
     except DataException:
@@ -171,20 +177,21 @@ def _open_tasks(tasks: list[Task], meta: _Metadata, like: Task | None = None) ->
     side by side: each costs a few round trips to S3 (its attempt, done marker
     and artifact table), which a join of thousands would otherwise pay in turn."""
     found: dict[str, TaskInputs] = {}
-    groups: dict[tuple[str, str, str], list[Task]] = {}
+    groups: dict[tuple[str, str, str], tuple[FlowDataStore, _BlobCache, bool, list[Task]]] = {}
     for task in tasks:
-        groups.setdefault(_flow_datastore(task, meta, like)[0], []).append(task)
-    for (ds_type, ds_root, _flow), members in groups.items():
-        _, flow_ds, blob_cache, remote = _flow_datastore(members[0], meta, like)
+        key, flow_ds, blob_cache, remote = _flow_datastore(task, meta, like)
+        groups.setdefault(key, (flow_ds, blob_cache, remote, []))[3].append(task)
+    for (ds_type, ds_root, _flow), (flow_ds, blob_cache, remote, members) in groups.items():
         open_one = partial(_open_task, flow_ds, where=f"{ds_type} at {ds_root}")
+        attempts = [_attempt(task, meta) for task in members]
         # The first opens alone: it creates the storage's S3 client, which
         # threads racing to create it would each build anew.
-        opened = [open_one(members[0])]
+        opened = [open_one(members[0], attempts[0])]
         if remote and len(members) > 1:  # a few round trips each: overlap them
             with ThreadPoolExecutor(PARALLEL_READS) as pool:
-                opened += pool.map(open_one, members[1:])
+                opened += pool.map(open_one, members[1:], attempts[1:])
         else:
-            opened += [open_one(task) for task in members[1:]]
+            opened += map(open_one, members[1:], attempts[1:])
         for task, task_ds in zip(members, opened, strict=True):
             found[task.pathspec] = TaskInputs(
                 task.pathspec,
@@ -401,7 +408,7 @@ def resolve(target: Target) -> Resolved:
         source,
         _open_tasks(parent_tasks, meta, like=task),
         task_inputs(task, meta),
-        attempt=int(task.current_attempt or 0),
+        attempt=_attempt(task, meta),
         origin_run_id=_origin_run_id(meta(task)),
     )
 
